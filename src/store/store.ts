@@ -1,0 +1,142 @@
+/**
+ * The storage contract. Every method takes the tenant explicitly (DESIGN rule 6);
+ * the SQLite store implements it now, a PostgreSQL store later, with no change to
+ * the core, the directory or the HTTP layer.
+ */
+import type { AttrPath, Filter } from '../scim/filter/ast.ts';
+import type { ScimResource } from '../scim/schema/types.ts';
+
+export type ResourceKind = 'User' | 'Group';
+
+/** A resource as stored: the body without `id`, `meta`, `members` (Group) and `groups` (User). */
+export interface StoredResource {
+  readonly tenantId: string;
+  readonly type: ResourceKind;
+  readonly id: string;
+  readonly data: ScimResource;
+  /** Monotonic version; the ETag is `W/"<version>"`. */
+  readonly version: number;
+  /** ISO 8601 timestamps (UTC, millisecond precision). */
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+/** A group member row (RFC 7643 §4.2 `members`). */
+export interface Member {
+  readonly value: string;
+  readonly type: ResourceKind;
+  readonly display?: string;
+}
+
+/**
+ * A membership change computed by PATCH/PUT: applied as row inserts/deletes so
+ * adding one member costs the same in a group of 10 as in one of 1,000,000.
+ */
+export interface MembershipDelta {
+  /** Replace the whole member list (PUT, or PATCH `replace members`). */
+  readonly replace?: readonly Member[];
+  readonly add: readonly Member[];
+  /** Member ids to remove. */
+  readonly remove: readonly string[];
+}
+
+export interface SortSpec {
+  readonly path: AttrPath;
+  readonly order: 'ascending' | 'descending';
+}
+
+/** Keyset position for cursor paging (RFC 9865): the last row's sort value and id. */
+export interface Keyset {
+  readonly sortValue: string | number | boolean | null;
+  readonly id: string;
+  /** `after` pages forward, `before` pages backward from this row. */
+  readonly direction: 'after' | 'before';
+}
+
+export interface QueryOptions {
+  readonly filter?: Filter;
+  readonly sort?: SortSpec;
+  /** 1-based index (RFC 7644 §3.4.2.4); ignored when `keyset` is given. */
+  readonly startIndex: number;
+  readonly count: number;
+  readonly keyset?: Keyset;
+  /** Whether group `members` rows are read (false for `excludedAttributes=members`). */
+  readonly withMembers: boolean;
+}
+
+export interface QueryResult {
+  readonly totalResults: number;
+  readonly resources: readonly LoadedResource[];
+}
+
+/** A resource with what is computed from other rows. */
+export interface LoadedResource extends StoredResource {
+  /** Group members (only when asked for). */
+  readonly members?: readonly Member[];
+  /** User's groups, computed from memberships (only when asked for). */
+  readonly groups?: readonly { value: string; display?: string; type: 'direct' }[];
+  /** The sort key value of this row when a sort was requested (for cursors). */
+  readonly sortValue?: string | number | boolean | null;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly idp: IdpName;
+  readonly createdAt: string;
+}
+
+export const IDPS = ['entra', 'okta', 'jumpcloud', 'onelogin', 'google', 'generic'] as const;
+export type IdpName = (typeof IDPS)[number];
+
+export interface ApiKeyRecord {
+  /** The public id part of the key (looked up, never secret). */
+  readonly id: string;
+  readonly tenantId: string;
+  /** SHA-256 digest of the secret part (hex). */
+  readonly digest: string;
+  /** Last 4 characters, for display. */
+  readonly last4: string;
+  readonly createdAt: string;
+  /** When set, the key stops working at this instant (rotation grace, revocation). */
+  readonly expiresAt: string | null;
+}
+
+/** Operations inside one transaction. */
+export interface StoreTx {
+  getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
+  /** Inserts; throws `uniqueness` (409) on a duplicate userName/displayName in the tenant. */
+  insertResource(resource: StoredResource): Promise<void>;
+  /** Updates data/version/lastModified where the stored version equals `expectedVersion`; false if it did not. */
+  updateResource(resource: StoredResource, expectedVersion: number): Promise<boolean>;
+  deleteResource(tenantId: string, type: ResourceKind, id: string): Promise<boolean>;
+  /** Applies a delta; returns whether any row changed. Members must already be validated as same-tenant. */
+  applyMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<boolean>;
+  /** Which of these ids exist in the tenant, with their kind. */
+  existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>>;
+  query(tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult>;
+}
+
+export interface Store extends StoreTx {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, writers serialised). */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  createTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+  /** Deletes the tenant, its keys and all its resources. */
+  deleteTenant(id: string): Promise<boolean>;
+
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  /** Sets `expiresAt` on every live key of the tenant (rotation/revocation), in one statement. */
+  expireApiKeys(tenantId: string, at: string): Promise<void>;
+
+  /** A server secret (e.g. for signing cursors), created once and shared by every process. */
+  secret(name: string): Promise<Buffer>;
+  /** Liveness of the database (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -62,6 +62,14 @@ export interface QueryOptions {
   readonly keyset?: Keyset;
   /** Whether group `members` rows are read (false for `excludedAttributes=members`). */
   readonly withMembers: boolean;
+  /** Users: whether `groups` is computed for the page (default true; false for `excludedAttributes=groups`). */
+  readonly withGroups?: boolean;
+  /**
+   * Base URL of the tenant's SCIM endpoint, no trailing slash (e.g. `https://h/scim/v2/t1`),
+   * so filters on `meta.location` and `members.$ref` / `groups.$ref` can be evaluated;
+   * when absent those attributes compare as missing.
+   */
+  readonly locationBase?: string;
 }
 
 export interface QueryResult {

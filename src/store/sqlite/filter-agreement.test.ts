@@ -1,0 +1,183 @@
+/**
+ * RELIABILITY IN-2: the SQL store and the reference evaluator select the same
+ * resources for random data and random filters (values with % _ \ ' " ;-- NUL,
+ * emoji, mixed case, NFC/NFD), and sort them in the same order.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isScimError } from '../../scim/errors.ts';
+import type { AttrPath, CompareOp, CompValue, Filter } from '../../scim/filter/ast.ts';
+import { evaluateFilter } from '../../scim/filter/evaluate.ts';
+import { defaultRegistry } from '../../scim/schema/registry.ts';
+import { compareSortValues, sortValue } from '../../scim/schema/sort.ts';
+import { validateResource } from '../../scim/schema/validate.ts';
+import type { ScimResource } from '../../scim/schema/types.ts';
+import type { LoadedResource, Store } from '../store.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const rs = defaultRegistry.resourceSchema('User');
+const WORDS = ['a', 'A', 'ab', 'Ab', 'b%', '%', '_', 'a_b', '\\', "'", '"', ';--', 'caf\u00e9', 'cafe\u0301', 'CAF\u00c9', '\u{1F600}', '\uFF41', 'x\u0000y', 'Zz', ''];
+const word = fc.constantFrom(...WORDS);
+const text = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(''));
+const TIMES = ['2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.001Z', '2024-06-01T12:00:00.000Z'];
+
+const userArb = fc.record(
+  {
+    displayName: text,
+    title: text,
+    active: fc.boolean(),
+    externalId: text,
+    name: fc.record({ givenName: text, familyName: text }, { requiredKeys: [] }),
+    emails: fc.array(fc.record({ value: text, type: fc.constantFrom('work', 'home', 'Work'), primary: fc.boolean() }, { requiredKeys: ['value'] }), { maxLength: 3 }),
+    [ENT]: fc.record({ employeeNumber: text, manager: fc.record({ value: text }) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: [] },
+);
+
+const PATHS: AttrPath[] = [
+  { name: 'userName' }, { name: 'displayName' }, { name: 'title' }, { name: 'active' }, { name: 'externalId' }, { name: 'id' },
+  { name: 'name', sub: 'givenName' }, { name: 'name' }, { name: 'emails' }, { name: 'emails', sub: 'value' }, { name: 'emails', sub: 'type' },
+  { name: 'emails', sub: 'primary' }, { name: 'meta', sub: 'created' }, { name: 'meta', sub: 'lastModified' }, { name: 'meta', sub: 'resourceType' },
+  { uri: ENT, name: 'employeeNumber' }, { name: 'manager', sub: 'value' }, { name: 'schemas' }, { name: 'password' }, { name: 'nope' },
+  { name: 'groups', sub: 'value' }, { name: 'USERNAME' },
+];
+const OPS: CompareOp[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
+const valueArb: fc.Arbitrary<CompValue> = fc.oneof(
+  { weight: 6, arbitrary: text },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constantFrom(null, 1, 0) },
+  { weight: 1, arbitrary: fc.constantFrom(...TIMES, '2024-01-01T00:00:00.0005Z', '2024-01-01T01:00:00+01:00', 'User') },
+);
+const leafArb = (paths: AttrPath[]): fc.Arbitrary<Filter> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom(...paths), op: fc.constantFrom(...OPS), value: valueArb }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('present' as const), path: fc.constantFrom(...paths) }) },
+  );
+const STRING_PATHS: AttrPath[] = PATHS.filter((p) => !['active', 'password', 'nope', 'name'].includes(p.name) && p.sub !== 'primary' && p.name !== 'meta' && !(p.name === 'emails' && p.sub === undefined));
+/** Mostly well-typed comparisons, so most filters are valid and select something. */
+const typedLeafArb: fc.Arbitrary<Filter> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom(...STRING_PATHS, { name: 'emails' }), op: fc.constantFrom(...OPS), value: text as fc.Arbitrary<CompValue> }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom({ name: 'active' }, { name: 'emails', sub: 'primary' }), op: fc.constantFrom('eq' as const, 'ne' as const), value: fc.boolean() as fc.Arbitrary<CompValue> }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom({ name: 'meta', sub: 'created' }, { name: 'meta', sub: 'lastModified' }), op: fc.constantFrom<CompareOp>('eq', 'ne', 'gt', 'ge', 'lt', 'le'), value: fc.constantFrom<CompValue>(...TIMES, '2024-01-01T00:00:00.0005Z', '2024-01-01T01:00:00+01:00') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('present' as const), path: fc.constantFrom(...PATHS.filter((p) => p.name !== 'password' && p.name !== 'nope')) }) },
+);
+const tree = (leaf: fc.Arbitrary<Filter>, depth: number): fc.Arbitrary<Filter> =>
+  fc.letrec<{ f: Filter }>((tie) => ({
+    f: fc.oneof(
+      { depthSize: 'small', maxDepth: depth, withCrossShrink: true },
+      leaf,
+      fc.record({ kind: fc.constant('and' as const), left: tie('f'), right: tie('f') }),
+      fc.record({ kind: fc.constant('or' as const), left: tie('f'), right: tie('f') }),
+      fc.record({ kind: fc.constant('not' as const), filter: tie('f') }),
+    ),
+  })).f;
+const innerTyped: fc.Arbitrary<Filter> = fc.oneof(
+  fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom({ name: 'value' }, { name: 'type' }, { name: 'display' }, { name: 'givenName' }), op: fc.constantFrom(...OPS), value: text as fc.Arbitrary<CompValue> }),
+  fc.record({ kind: fc.constant('compare' as const), path: fc.constant({ name: 'primary' }), op: fc.constantFrom('eq' as const, 'ne' as const), value: fc.boolean() as fc.Arbitrary<CompValue> }),
+);
+const inner = tree(fc.oneof({ weight: 6, arbitrary: innerTyped }, { weight: 1, arbitrary: leafArb([{ name: 'value' }, { name: 'type' }, { name: 'primary' }, { name: 'display' }, { name: 'givenName' }]) }), 2);
+const filterArb = tree(
+  fc.oneof({ weight: 8, arbitrary: typedLeafArb }, { weight: 1, arbitrary: leafArb(PATHS) }, { weight: 2, arbitrary: fc.record({ kind: fc.constant('valuePath' as const), path: fc.constantFrom({ name: 'emails' }, { name: 'name' }), filter: inner }) }),
+  3,
+);
+
+function render(r: LoadedResource): ScimResource {
+  return { ...r.data, id: r.id, meta: { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` }, groups: r.groups ?? [] };
+}
+
+const scimTypeOf = (fn: () => unknown): { ok: unknown } | { err: string } => {
+  try {
+    return { ok: fn() };
+  } catch (e) {
+    if (isScimError(e)) return { err: String(e.scimType) };
+    throw e;
+  }
+};
+
+describe('SQL filters and sorting agree with the reference evaluator', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-agree-'));
+  let store: Store;
+  const tenantId = randomUUID();
+  const rendered: ScimResource[] = [];
+  before(async () => {
+    store = await openSqliteStore({ file: join(dir, 'a.db'), registry: defaultRegistry });
+    await store.createTenant({ id: tenantId, name: 't', idp: 'generic', createdAt: TIMES[0]! });
+    const other = randomUUID();
+    await store.createTenant({ id: other, name: 'o', idp: 'generic', createdAt: TIMES[0]! });
+    const users = fc.sample(userArb, { numRuns: 60, seed: 42 }).map((u) => {
+      // At most one primary (RFC 7643 §2.4).
+      let seen = false;
+      const emails = (u.emails ?? []).map((e) => {
+        const primary = e.primary === true && !seen;
+        seen ||= primary;
+        return { ...e, primary };
+      });
+      return { ...u, emails };
+    });
+    for (let i = 0; i < users.length; i++) {
+      const userName = `${WORDS[i % WORDS.length]}${WORDS[(i * 7) % WORDS.length]}#${i}`;
+      const data = validateResource(rs, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT], userName, ...users[i] }, 'create');
+      const t = TIMES[i % TIMES.length]!;
+      for (const tid of [tenantId, other]) {
+        await store.insertResource({ tenantId: tid, type: 'User', id: randomUUID(), data, version: 1 + (i % 3), created: t, lastModified: TIMES[(i + 1) % TIMES.length]! });
+      }
+    }
+    const all = await store.query(tenantId, 'User', { startIndex: 1, count: 1000, withMembers: false });
+    rendered.push(...all.resources.map(render));
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // none / some / all / invalidFilter: the generator must produce a useful mix.
+  const stats = [0, 0, 0, 0];
+  it('selects exactly the resources evaluateFilter selects', async () => {
+    await fc.assert(
+      fc.asyncProperty(filterArb, async (filter) => {
+        const expected = scimTypeOf(() => rendered.filter((r) => evaluateFilter(filter, r, rs)).map((r) => r.id as string).sort());
+        let actual: { ok: unknown } | { err: string };
+        try {
+          const res = await store.query(tenantId, 'User', { filter, startIndex: 1, count: 1000, withMembers: false });
+          actual = { ok: res.resources.map((r) => r.id).sort() };
+          assert.equal(res.totalResults, res.resources.length);
+        } catch (e) {
+          if (!isScimError(e)) throw e;
+          actual = { err: String(e.scimType) };
+        }
+        assert.deepEqual(actual, expected, JSON.stringify(filter));
+        const n = 'ok' in expected ? (expected.ok as string[]).length : -1;
+        const bucket = n < 0 ? 3 : n === 0 ? 0 : n === rendered.length ? 2 : 1;
+        stats[bucket] = (stats[bucket] ?? 0) + 1;
+      }),
+      { numRuns: Number(process.env['FC_RUNS'] ?? 1500) },
+    );
+    if (process.env['FC_STATS'] !== undefined) console.log('none/some/all/invalid', stats);
+    assert.ok((stats[1] ?? 0) > 0);
+  });
+
+  it('sorts exactly as sortValue + compareSortValues, ties by id', async () => {
+    const sortPaths: AttrPath[] = PATHS.filter((p) => p.name !== 'password');
+    for (const path of sortPaths) {
+      for (const order of ['ascending', 'descending'] as const) {
+        const res = await store.query(tenantId, 'User', { sort: { path, order }, startIndex: 1, count: 1000, withMembers: false });
+        const key = (r: ScimResource) => sortValue(rs, r, path);
+        const expected = [...rendered]
+          .sort((a, b) => {
+            const c = compareSortValues(key(a), key(b), 'ascending');
+            return c !== 0 ? c : (a.id as string) < (b.id as string) ? -1 : 1;
+          })
+          .map((r) => r.id);
+        if (order === 'descending') expected.reverse();
+        assert.deepEqual(res.resources.map((r) => r.id), expected, `${JSON.stringify(path)} ${order}`);
+        for (const r of res.resources) assert.deepEqual(r.sortValue, key(render(r)), JSON.stringify(path));
+      }
+    }
+  });
+});

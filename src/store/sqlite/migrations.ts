@@ -1,0 +1,89 @@
+/**
+ * The SQLite schema as an ordered list of migrations. Each runs once, in order,
+ * inside the same BEGIN IMMEDIATE transaction that records it in
+ * `schema_migrations`, so two processes starting at once never both apply it.
+ * Never edit a released migration: append a new one.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE tenants (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        idp        TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE api_keys (
+        id         TEXT PRIMARY KEY,
+        tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        digest     TEXT NOT NULL,
+        last4      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
+
+      -- Rows are large (two JSON documents), so this is a rowid table.
+      -- name_fold: foldCase(userName) for Users, foldCase(displayName) for Groups.
+      -- search: the resource with every caseExact=false string folded (search-doc.ts).
+      CREATE TABLE resources (
+        tenant_id     TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        type          TEXT NOT NULL CHECK (type IN ('User', 'Group')),
+        id            TEXT NOT NULL,
+        data          TEXT NOT NULL,
+        search        TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        created       TEXT NOT NULL,
+        last_modified TEXT NOT NULL,
+        name_fold     TEXT,
+        external_id   TEXT,
+        PRIMARY KEY (tenant_id, id)
+      ) STRICT;
+      -- RFC 7644 §3.3 / RFC 7643 §4.1.1: userName (and Roster's Group displayName)
+      -- unique per tenant, case-insensitively after PRECIS-style folding.
+      CREATE UNIQUE INDEX resources_name ON resources(tenant_id, type, name_fold);
+      CREATE INDEX resources_type_id ON resources(tenant_id, type, id);
+      CREATE INDEX resources_external_id ON resources(tenant_id, type, external_id);
+      CREATE INDEX resources_created ON resources(tenant_id, type, created);
+      CREATE INDEX resources_last_modified ON resources(tenant_id, type, last_modified);
+
+      -- DESIGN rule 7: membership is rows, never a JSON array.
+      CREATE TABLE members (
+        tenant_id   TEXT NOT NULL,
+        group_id    TEXT NOT NULL,
+        member_id   TEXT NOT NULL,
+        member_type TEXT NOT NULL CHECK (member_type IN ('User', 'Group')),
+        display     TEXT,
+        PRIMARY KEY (tenant_id, group_id, member_id),
+        FOREIGN KEY (tenant_id, group_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE,
+        FOREIGN KEY (tenant_id, member_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX members_member ON members(tenant_id, member_id);
+
+      -- Folded emails[].value of Users, for indexed emails.value eq filters.
+      CREATE TABLE email_values (
+        tenant_id   TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        value_fold  TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, value_fold, resource_id),
+        FOREIGN KEY (tenant_id, resource_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX email_values_resource ON email_values(tenant_id, resource_id);
+
+      CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+]);

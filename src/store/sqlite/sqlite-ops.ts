@@ -1,0 +1,226 @@
+/**
+ * The StoreTx operations over one SQLite connection. The store uses one instance
+ * on the writer connection (inside transactions) and one on the reader.
+ */
+import { uniqueness } from '../../scim/errors.ts';
+import { foldCase } from '../../scim/schema/fold.ts';
+import type { SchemaRegistry, ScimResource } from '../../scim/schema/types.ts';
+import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
+import { runQuery } from './sqlite-query.ts';
+import { StatementCache } from './connection.ts';
+import type { SqliteDb } from './connection.ts';
+import type {
+  LoadedResource,
+  Member,
+  MembershipDelta,
+  QueryOptions,
+  QueryResult,
+  ResourceKind,
+  StoredResource,
+  StoreTx,
+} from '../store.ts';
+
+/** A resources row as selected by `RESOURCE_COLUMNS`. */
+export interface ResourceRow {
+  tenant_id: string;
+  type: ResourceKind;
+  id: string;
+  data: string;
+  version: number;
+  created: string;
+  last_modified: string;
+}
+
+export const RESOURCE_COLUMNS = 'r.tenant_id, r.type, r.id, r.data, r.version, r.created, r.last_modified';
+
+export function rowToResource(row: ResourceRow): StoredResource {
+  return {
+    tenantId: row.tenant_id,
+    type: row.type,
+    id: row.id,
+    data: JSON.parse(row.data) as ScimResource,
+    version: row.version,
+    created: row.created,
+    lastModified: row.last_modified,
+  };
+}
+
+/** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
+export type UserGroup = { value: string; display?: string; type: 'direct' };
+
+const CHUNK = 500;
+const chunks = <T>(xs: readonly T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+};
+
+function canonicalTime(t: string): string {
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+}
+
+/** Runs a resource write, turning a unique violation into 409 `uniqueness` naming the attribute (never the value). */
+function uniqueNamed<T>(type: ResourceKind, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      // RFC 7644 §3.3: 409 uniqueness; RFC 7643 §4.1.1 userName / Roster's Group displayName.
+      throw uniqueness(`${type === 'User' ? 'userName' : 'displayName'} is already in use in this tenant`);
+    }
+    throw e;
+  }
+}
+
+export class SqliteOps implements StoreTx {
+  readonly db: SqliteDb;
+  readonly stmts: StatementCache;
+  readonly registry: SchemaRegistry;
+
+  constructor(db: SqliteDb, registry: SchemaRegistry) {
+    this.db = db;
+    this.stmts = new StatementCache(db);
+    this.registry = registry;
+  }
+
+  /** The columns derived from a resource body: search doc, name_fold, external_id. */
+  #derived(type: ResourceKind, data: ScimResource): { search: Record<string, unknown>; nameFold: string | null; externalId: string | null } {
+    const rs = this.registry.resourceSchema(type);
+    const search = buildSearchDoc(rs, data);
+    const name = type === 'User' ? data['userName'] : data['displayName'];
+    const externalId = data['externalId'];
+    return {
+      search,
+      nameFold: typeof name === 'string' ? foldCase(name) : null,
+      externalId: typeof externalId === 'string' ? externalId : null,
+    };
+  }
+
+  #writeEmails(tenantId: string, id: string, search: Record<string, unknown>, replace: boolean): void {
+    if (replace) this.stmts.get('DELETE FROM email_values WHERE tenant_id = ? AND resource_id = ?').run(tenantId, id);
+    const ins = this.stmts.get('INSERT OR IGNORE INTO email_values (tenant_id, resource_id, value_fold) VALUES (?, ?, ?)');
+    for (const v of emailValues(search)) ins.run(tenantId, id, v);
+  }
+
+  loadMembers(tenantId: string, groupIds: readonly string[]): Map<string, Member[]> {
+    const out = new Map<string, Member[]>(groupIds.map((g) => [g, []]));
+    if (groupIds.length === 0) return out;
+    const rows = this.stmts
+      .get(
+        'SELECT group_id, member_id, member_type, display FROM members WHERE tenant_id = ? AND group_id IN (SELECT value FROM json_each(?)) ORDER BY group_id, member_id',
+      )
+      .all(tenantId, JSON.stringify(groupIds)) as { group_id: string; member_id: string; member_type: ResourceKind; display: string | null }[];
+    for (const r of rows) {
+      const m: Member = r.display === null ? { value: r.member_id, type: r.member_type } : { value: r.member_id, type: r.member_type, display: r.display };
+      out.get(r.group_id)?.push(m);
+    }
+    return out;
+  }
+
+  loadGroups(tenantId: string, memberIds: readonly string[]): Map<string, UserGroup[]> {
+    const out = new Map<string, UserGroup[]>(memberIds.map((m) => [m, []]));
+    if (memberIds.length === 0) return out;
+    const rows = this.stmts
+      .get(
+        `SELECT m.member_id, m.group_id, json_extract(g.data, '$.displayName') AS display
+         FROM members m JOIN resources g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+         WHERE m.tenant_id = ? AND m.member_id IN (SELECT value FROM json_each(?)) ORDER BY m.member_id, m.group_id`,
+      )
+      .all(tenantId, JSON.stringify(memberIds)) as { member_id: string; group_id: string; display: unknown }[];
+    for (const r of rows) {
+      const g: UserGroup = typeof r.display === 'string' ? { value: r.group_id, display: r.display, type: 'direct' } : { value: r.group_id, type: 'direct' };
+      out.get(r.member_id)?.push(g);
+    }
+    return out;
+  }
+
+  async getResource(
+    tenantId: string,
+    type: ResourceKind,
+    id: string,
+    opts: { withMembers: boolean; withGroups: boolean },
+  ): Promise<LoadedResource | undefined> {
+    const row = this.stmts
+      .get(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.id = ? AND r.type = ?`)
+      .get(tenantId, id, type) as ResourceRow | undefined;
+    if (row === undefined) return undefined;
+    const res = rowToResource(row);
+    if (type === 'Group' && opts.withMembers) return { ...res, members: this.loadMembers(tenantId, [id]).get(id) ?? [] };
+    if (type === 'User' && opts.withGroups) return { ...res, groups: this.loadGroups(tenantId, [id]).get(id) ?? [] };
+    return res;
+  }
+
+  async insertResource(r: StoredResource): Promise<void> {
+    uniqueNamed(r.type, () => this.#insert(r));
+  }
+
+  #insert(r: StoredResource): void {
+    const d = this.#derived(r.type, r.data);
+    this.stmts
+      .get(
+        `INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold, external_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.tenantId, r.type, r.id, JSON.stringify(r.data), JSON.stringify(d.search), r.version, canonicalTime(r.created), canonicalTime(r.lastModified), d.nameFold, d.externalId);
+    this.#writeEmails(r.tenantId, r.id, d.search, false);
+  }
+
+  async updateResource(r: StoredResource, expectedVersion: number): Promise<boolean> {
+    return uniqueNamed(r.type, () => this.#update(r, expectedVersion));
+  }
+
+  #update(r: StoredResource, expectedVersion: number): boolean {
+    const d = this.#derived(r.type, r.data);
+    const info = this.stmts
+      .get(
+        `UPDATE resources SET data = ?, search = ?, version = ?, last_modified = ?, name_fold = ?, external_id = ?
+         WHERE tenant_id = ? AND type = ? AND id = ? AND version = ?`,
+      )
+      .run(JSON.stringify(r.data), JSON.stringify(d.search), r.version, canonicalTime(r.lastModified), d.nameFold, d.externalId, r.tenantId, r.type, r.id, expectedVersion);
+    if (info.changes !== 1) return false;
+    this.#writeEmails(r.tenantId, r.id, d.search, true);
+    return true;
+  }
+
+  async deleteResource(tenantId: string, type: ResourceKind, id: string): Promise<boolean> {
+    // ON DELETE CASCADE removes its member rows (as group and as member) and email values.
+    return this.stmts.get('DELETE FROM resources WHERE tenant_id = ? AND type = ? AND id = ?').run(tenantId, type, id).changes > 0;
+  }
+
+  async applyMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<boolean> {
+    let changed = 0;
+    const del = this.stmts.get('DELETE FROM members WHERE tenant_id = ? AND group_id = ? AND member_id IN (SELECT value FROM json_each(?))');
+    const ins = this.stmts.get('INSERT OR IGNORE INTO members (tenant_id, group_id, member_id, member_type, display) VALUES (?, ?, ?, ?, ?)');
+    const insert = (ms: readonly Member[]): void => {
+      for (const m of ms) changed += ins.run(tenantId, groupId, m.value, m.type, m.display ?? null).changes;
+    };
+    if (delta.replace !== undefined) {
+      // The difference, not delete-all + insert: unchanged members keep their rows.
+      const want = new Set(delta.replace.map((m) => m.value));
+      const have = (this.stmts.get('SELECT member_id FROM members WHERE tenant_id = ? AND group_id = ?').all(tenantId, groupId) as { member_id: string }[]).map(
+        (r) => r.member_id,
+      );
+      const gone = have.filter((id) => !want.has(id));
+      for (const c of chunks(gone)) changed += del.run(tenantId, groupId, JSON.stringify(c)).changes;
+      insert(delta.replace);
+    }
+    for (const c of chunks(delta.remove)) changed += del.run(tenantId, groupId, JSON.stringify(c)).changes;
+    insert(delta.add);
+    return changed > 0;
+  }
+
+  async existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>> {
+    const out = new Map<string, ResourceKind>();
+    const stmt = this.stmts.get('SELECT id, type FROM resources WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))');
+    for (const c of chunks(ids)) {
+      for (const r of stmt.all(tenantId, JSON.stringify(c)) as { id: string; type: ResourceKind }[]) out.set(r.id, r.type);
+    }
+    return out;
+  }
+
+  async query(tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult> {
+    return runQuery(this, tenantId, type, opts);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `query`: filter, sort and page in SQL (DESIGN rule 4) — never load a tenant's
+ * resources to filter them in JS. Index paging uses LIMIT/OFFSET with a COUNT(*)
+ * of the same WHERE; keyset paging (RFC 9865 cursors) seeks past (sortKey, id).
+ *
+ * Order: with no sortBy, `id` ascending. With sortBy, ascending is
+ * (key IS NULL, key, id) ascending — nulls last — and descending is its exact
+ * reverse (nulls first, ties by id descending), so a keyset can walk either way.
+ */
+import { sqliteDialect, Params } from '../sql/dialect.ts';
+import { compileFilter } from '../sql/compile-filter.ts';
+import { compileSort } from '../sql/compile-sort.ts';
+import type { CompileContext } from '../sql/compile-filter.ts';
+import { RESOURCE_COLUMNS, rowToResource } from './sqlite-ops.ts';
+import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
+import type { LoadedResource, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
+
+
+export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
+  const run = (): QueryResult => query(ops, tenantId, type, opts);
+  // One read snapshot for the count, the page and its members.
+  return ops.db.inTransaction ? run() : ops.db.transaction(run).deferred();
+}
+
+function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
+  const ctx: CompileContext = {
+    rs: ops.registry.resourceSchema(type),
+    type,
+    tenantId,
+    dialect: sqliteDialect,
+    alias: 'r',
+    ...(opts.locationBase !== undefined ? { locationBase: opts.locationBase } : {}),
+  };
+  const params = new Params(sqliteDialect.placeholder);
+  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)}`;
+  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params)}`;
+  const filterParams = [...params.values];
+
+  const total = (ops.stmts.get(`SELECT COUNT(*) AS n FROM resources r WHERE ${where}`).get(...filterParams) as { n: number }).n;
+  const count = Math.max(0, Math.floor(opts.count));
+  if (count === 0) return { totalResults: total, resources: [] };
+
+  const sort = opts.sort === undefined ? undefined : compileSort(ctx, opts.sort.path);
+  const key = sort?.expr;
+  const desc = opts.sort?.order === 'descending';
+  const ks = opts.keyset;
+  // Walking backward = reading the reverse order, then flipping the page.
+  const reverse = ks?.direction === 'before';
+  const down = desc !== reverse;
+  const dir = down ? 'DESC' : 'ASC';
+  const orderBy = key === undefined ? `r.id ${dir}` : `(${key}) IS NULL ${dir}, (${key}) ${dir}, r.id ${dir}`;
+
+  let seek = '';
+  if (ks !== undefined) {
+    const gt = down ? '<' : '>';
+    if (key === undefined) seek = ` AND r.id ${gt} ${params.add(ks.id)}`;
+    else {
+      const v = sort?.encode(ks.sortValue) ?? null;
+      if (v === null) {
+        const id = params.add(ks.id);
+        // Among the nulls (after all values ascending, before them descending).
+        seek = down ? ` AND ((${key}) IS NOT NULL OR r.id < ${id})` : ` AND ((${key}) IS NULL AND r.id > ${id})`;
+      } else {
+        const p1 = params.add(v);
+        const p2 = params.add(v);
+        const id = params.add(ks.id);
+        seek = down
+          ? ` AND ((${key}) IS NOT NULL AND ((${key}) < ${p1} OR ((${key}) = ${p2} AND r.id < ${id})))`
+          : ` AND ((${key}) IS NULL OR (${key}) > ${p1} OR ((${key}) = ${p2} AND r.id > ${id}))`;
+      }
+    }
+  }
+  const offset = ks === undefined ? Math.max(0, Math.floor(opts.startIndex) - 1) : 0;
+  const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${count} OFFSET ${offset}`;
+  const rows = ops.stmts.get(sql).all(...params.values) as (ResourceRow & { sort_key?: unknown })[];
+  if (reverse) rows.reverse();
+
+  const resources: LoadedResource[] = rows.map((row) => {
+    const res = rowToResource(row);
+    return sort !== undefined ? { ...res, sortValue: sort.decode(row.sort_key ?? null) } : res;
+  });
+  return { totalResults: total, resources: attachRelations(ops, tenantId, type, resources, opts) };
+}
+
+function attachRelations(ops: SqliteOps, tenantId: string, type: ResourceKind, page: LoadedResource[], opts: QueryOptions): LoadedResource[] {
+  const ids = page.map((r) => r.id);
+  if (type === 'Group' && opts.withMembers) {
+    const members = ops.loadMembers(tenantId, ids);
+    return page.map((r) => ({ ...r, members: members.get(r.id) ?? [] }));
+  }
+  if (type === 'User' && (opts.withGroups ?? true)) {
+    const groups = ops.loadGroups(tenantId, ids);
+    return page.map((r) => ({ ...r, groups: groups.get(r.id) ?? [] }));
+  }
+  return page;
+}

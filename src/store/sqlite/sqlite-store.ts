@@ -1,0 +1,229 @@
+/**
+ * The embedded SQLite store (better-sqlite3, synchronous under an async interface).
+ *
+ * Two connections: a writer used only while holding the mutex, inside BEGIN
+ * IMMEDIATE (RELIABILITY CC-6: a write transaction takes the write lock up front,
+ * so it waits in busy_timeout instead of failing with SQLITE_BUSY half-way), and
+ * a reader for reads outside transactions (WAL: reads see the last commit and go
+ * on during writes). See docs/storage.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { serviceUnavailable } from '../../scim/errors.ts';
+import type { SchemaRegistry } from '../../scim/schema/types.ts';
+import { durability, migrate, openConnection } from './connection.ts';
+import type { SqliteDb, Synchronous , StatementCache } from './connection.ts';
+import { mapSqliteError } from './errors.ts';
+import { Mutex } from './mutex.ts';
+import { SqliteOps } from './sqlite-ops.ts';
+import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file (default `./data/roster.db`); its directory is created. */
+  readonly file?: string;
+  readonly registry: SchemaRegistry;
+  /** RELIABILITY CF-2: FULL (default) survives power loss; NORMAL may lose the last commits. */
+  readonly synchronous?: Synchronous;
+  /** How long a writer waits for another process's write lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** The SQLite store, with what it reports about itself. */
+export interface SqliteStore extends Store {
+  readonly file: string;
+  /** Effective settings read back from the database (log them at start, CF-2). */
+  readonly settings: { readonly journalMode: string; readonly synchronous: string };
+}
+
+type TenantRow = { id: string; name: string; idp: string; created_at: string };
+type KeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
+
+const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, idp: r.idp as IdpName, createdAt: r.created_at });
+const toKey = (r: KeyRow): ApiKeyRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  digest: r.digest,
+  last4: r.last4,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+/** Opens (creating and migrating if needed) the SQLite store. */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  const file = opts.file ?? './data/roster.db';
+  const conn = { synchronous: opts.synchronous ?? 'FULL', busyTimeoutMs: opts.busyTimeoutMs ?? 5000 } as const;
+  const writerDb = openConnection(file, conn);
+  let readerDb: SqliteDb | undefined;
+  try {
+    migrate(writerDb);
+    readerDb = openConnection(file, { ...conn, readOnly: true });
+  } catch (e) {
+    writerDb.close();
+    throw e;
+  }
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry);
+}
+
+class SqliteStoreImpl implements SqliteStore {
+  readonly dialect = 'sqlite' as const;
+  readonly file: string;
+  readonly settings: { journalMode: string; synchronous: string };
+  readonly #writer: SqliteOps;
+  readonly #reader: SqliteOps;
+  readonly #mutex = new Mutex();
+  readonly #wstmts: StatementCache;
+  readonly #rstmts: StatementCache;
+  #closed = false;
+
+  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry) {
+    this.file = file;
+    this.#writer = new SqliteOps(writer, registry);
+    this.#reader = new SqliteOps(reader, registry);
+    this.#wstmts = this.#writer.stmts;
+    this.#rstmts = this.#reader.stmts;
+    this.settings = durability(writer);
+  }
+
+  #open(): void {
+    if (this.#closed) throw serviceUnavailable('The store is closed');
+  }
+
+  /** Reads outside a transaction run on the reader connection. */
+  async #read<T>(fn: (ops: SqliteOps) => T | Promise<T>): Promise<T> {
+    this.#open();
+    try {
+      return await fn(this.#reader);
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    this.#open();
+    const release = await this.#mutex.acquire();
+    const db = this.#writer.db;
+    let active = true;
+    // A view of the writer that refuses use after the transaction ended.
+    const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
+      if (!active) return Promise.reject(new Error('Store transaction used after it ended'));
+      return f(...a);
+    };
+    const w = this.#writer;
+    const tx: StoreTx = {
+      getResource: guard(w.getResource.bind(w)),
+      insertResource: guard(w.insertResource.bind(w)),
+      updateResource: guard(w.updateResource.bind(w)),
+      deleteResource: guard(w.deleteResource.bind(w)),
+      applyMembership: guard(w.applyMembership.bind(w)),
+      existingIds: guard(w.existingIds.bind(w)),
+      query: guard(w.query.bind(w)),
+    };
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(tx);
+        db.exec('COMMIT');
+        return result;
+      } finally {
+        active = false;
+        // Never leave a transaction open: a failed fn, or a failed COMMIT.
+        if (db.inTransaction) db.exec('ROLLBACK');
+      }
+    } catch (e) {
+      throw mapSqliteError(e, 'resource');
+    } finally {
+      release();
+    }
+  }
+
+  /** A single write outside an explicit transaction is its own transaction. */
+  #write<T>(fn: (ops: SqliteOps) => T | Promise<T>): Promise<T> {
+    return this.transaction(async () => fn(this.#writer));
+  }
+
+  // StoreTx outside a transaction: reads on the reader, writes in their own transaction.
+  getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
+  existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
+  query: StoreTx['query'] = (...a) => this.#read((o) => o.query(...a));
+  insertResource: StoreTx['insertResource'] = (...a) => this.#write((o) => o.insertResource(...a));
+  updateResource: StoreTx['updateResource'] = (...a) => this.#write((o) => o.updateResource(...a));
+  deleteResource: StoreTx['deleteResource'] = (...a) => this.#write((o) => o.deleteResource(...a));
+  applyMembership: StoreTx['applyMembership'] = (...a) => this.#write((o) => o.applyMembership(...a));
+
+  async createTenant(t: Tenant): Promise<void> {
+    await this.#write(() => {
+      this.#wstmts.get('INSERT INTO tenants (id, name, idp, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.idp, t.createdAt);
+    });
+  }
+
+  getTenant(id: string): Promise<Tenant | undefined> {
+    return this.#read(() => {
+      const r = this.#rstmts.get('SELECT id, name, idp, created_at FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
+      return r === undefined ? undefined : toTenant(r);
+    });
+  }
+
+  listTenants(): Promise<Tenant[]> {
+    return this.#read(() => (this.#rstmts.get('SELECT id, name, idp, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(toTenant));
+  }
+
+  deleteTenant(id: string): Promise<boolean> {
+    // ON DELETE CASCADE: keys, resources, and through them members and email values.
+    return this.#write(() => this.#wstmts.get('DELETE FROM tenants WHERE id = ?').run(id).changes > 0);
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.#write(() => {
+      this.#wstmts
+        .get('INSERT INTO api_keys (id, tenant_id, digest, last4, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(k.id, k.tenantId, k.digest, k.last4, k.createdAt, k.expiresAt);
+    });
+  }
+
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.#read(() => {
+      const r = this.#rstmts.get('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+      return r === undefined ? undefined : toKey(r);
+    });
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
+    return this.#read(() =>
+      (this.#rstmts.get('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as KeyRow[]).map(toKey),
+    );
+  }
+
+  async expireApiKeys(tenantId: string, at: string): Promise<void> {
+    await this.#write(() => {
+      this.#wstmts.get('UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)').run(at, tenantId, at);
+    });
+  }
+
+  async secret(name: string): Promise<Buffer> {
+    const existing = await this.#read(() => this.#rstmts.get('SELECT value FROM settings WHERE name = ?').get(name) as { value: Buffer } | undefined);
+    if (existing !== undefined) return Buffer.from(existing.value);
+    // INSERT OR IGNORE then SELECT: the first process to commit wins, everyone reads its value.
+    return this.#write(() => {
+      this.#wstmts.get('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)').run(name, randomBytes(32));
+      const row = this.#wstmts.get('SELECT value FROM settings WHERE name = ?').get(name) as { value: Buffer };
+      return Buffer.from(row.value);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.#read(() => {
+      this.#rstmts.get('SELECT 1').get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const release = await this.#mutex.acquire();
+    try {
+      this.#closed = true;
+      this.#reader.db.close();
+      this.#writer.db.close();
+    } finally {
+      release();
+    }
+  }
+}

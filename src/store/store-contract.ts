@@ -1,0 +1,259 @@
+/**
+ * The Store contract suite (DESIGN "one contract suite for the Store interface"):
+ * call `runStoreContract(name, open)` from each implementation's test file.
+ * `open` must return a fresh, empty store each time.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { isScimError } from '../scim/errors.ts';
+import type { Filter } from '../scim/filter/ast.ts';
+import type { ResourceKind, Store, StoredResource, Tenant } from './store.ts';
+
+const T0 = '2024-01-01T00:00:00.000Z';
+
+export function tenant(id = randomUUID()): Tenant {
+  return { id, name: `t-${id.slice(0, 8)}`, idp: 'generic', createdAt: T0 };
+}
+
+export function userRes(tenantId: string, userName: string, extra: Record<string, unknown> = {}, id = randomUUID()): StoredResource {
+  return { tenantId, type: 'User', id, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, ...extra }, version: 1, created: T0, lastModified: T0 };
+}
+
+export function groupRes(tenantId: string, displayName: string, id = randomUUID()): StoredResource {
+  return { tenantId, type: 'Group', id, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName }, version: 1, created: T0, lastModified: T0 };
+}
+
+const eq = (name: string, value: string): Filter => {
+  const [attr, sub] = name.split('.') as [string, string | undefined];
+  return { kind: 'compare', path: sub === undefined ? { name: attr } : { name: attr, sub }, op: 'eq', value };
+};
+
+async function rejectsWith(p: Promise<unknown>, scimType: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => isScimError(e) && e.scimType === scimType);
+}
+
+async function ids(store: Store, tenantId: string, type: ResourceKind, filter?: Filter): Promise<string[]> {
+  const r = await store.query(tenantId, type, { ...(filter ? { filter } : {}), startIndex: 1, count: 1000, withMembers: false });
+  return r.resources.map((x) => x.id).sort();
+}
+
+export function runStoreContract(name: string, open: () => Promise<Store>): void {
+  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
+    const s = await open();
+    try {
+      await fn(s);
+    } finally {
+      await s.close();
+    }
+  };
+
+  describe(`Store contract: ${name}`, () => {
+    it('creates, reads, lists and deletes tenants; delete cascades', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      assert.deepEqual(await s.getTenant(a.id), a);
+      assert.equal(await s.getTenant('nope'), undefined);
+      assert.deepEqual((await s.listTenants()).map((t) => t.id), [a.id]);
+      await s.insertApiKey({ id: 'k1', tenantId: a.id, digest: 'd', last4: 'abcd', createdAt: T0, expiresAt: null });
+      const u = userRes(a.id, 'alice');
+      await s.insertResource(u);
+      assert.equal(await s.deleteTenant(a.id), true);
+      assert.equal(await s.deleteTenant(a.id), false);
+      assert.equal(await s.findApiKey('k1'), undefined);
+      assert.equal(await s.getResource(a.id, 'User', u.id, { withMembers: false, withGroups: false }), undefined);
+    }));
+
+    it('stores API keys and expires only live ones', withStore(async (s) => {
+      const a = tenant();
+      const b = tenant();
+      await s.createTenant(a);
+      await s.createTenant(b);
+      await s.insertApiKey({ id: 'k1', tenantId: a.id, digest: 'd1', last4: '1111', createdAt: T0, expiresAt: null });
+      await s.insertApiKey({ id: 'k2', tenantId: a.id, digest: 'd2', last4: '2222', createdAt: T0, expiresAt: '2020-01-01T00:00:00.000Z' });
+      await s.insertApiKey({ id: 'k3', tenantId: b.id, digest: 'd3', last4: '3333', createdAt: T0, expiresAt: null });
+      await s.expireApiKeys(a.id, '2025-01-01T00:00:00.000Z');
+      assert.equal((await s.findApiKey('k1'))?.expiresAt, '2025-01-01T00:00:00.000Z');
+      assert.equal((await s.findApiKey('k2'))?.expiresAt, '2020-01-01T00:00:00.000Z');
+      assert.equal((await s.findApiKey('k3'))?.expiresAt, null);
+      assert.deepEqual((await s.listApiKeys(a.id)).map((k) => k.id).sort(), ['k1', 'k2']);
+    }));
+
+    it('inserts, gets, updates with a version check, deletes', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const u = userRes(a.id, 'alice', { title: 'x' });
+      await s.insertResource(u);
+      const got = await s.getResource(a.id, 'User', u.id, { withMembers: false, withGroups: true });
+      assert.deepEqual(got, { ...u, groups: [] });
+      assert.equal(await s.getResource(a.id, 'Group', u.id, { withMembers: false, withGroups: false }), undefined);
+      const v2 = { ...u, data: { ...u.data, title: 'y' }, version: 2, lastModified: '2024-02-01T00:00:00.000Z' };
+      assert.equal(await s.updateResource(v2, 7), false);
+      assert.equal(await s.updateResource(v2, 1), true);
+      assert.equal((await s.getResource(a.id, 'User', u.id, { withMembers: false, withGroups: false }))?.version, 2);
+      assert.equal(await s.deleteResource(a.id, 'User', u.id), true);
+      assert.equal(await s.deleteResource(a.id, 'User', u.id), false);
+    }));
+
+    it('enforces userName / displayName uniqueness per tenant, case- and normalisation-insensitively', withStore(async (s) => {
+      const a = tenant();
+      const b = tenant();
+      await s.createTenant(a);
+      await s.createTenant(b);
+      await s.insertResource(userRes(a.id, 'alice'));
+      for (const dup of ['ALICE', 'Alice', '\uFF41\uFF4C\uFF49\uFF43\uFF45']) await rejectsWith(s.insertResource(userRes(a.id, dup)), 'uniqueness');
+      await s.insertResource(userRes(a.id, 'caf\u00e9'));
+      await rejectsWith(s.insertResource(userRes(a.id, 'cafe\u0301')), 'uniqueness');
+      await s.insertResource(userRes(b.id, 'ALICE')); // another tenant: no conflict (RELIABILITY AU-3)
+      await s.insertResource(groupRes(a.id, 'alice')); // a group may share a user's name
+      await s.insertResource(groupRes(a.id, 'Admins'));
+      await rejectsWith(s.insertResource(groupRes(a.id, 'ADMINS')), 'uniqueness');
+      const bob = userRes(a.id, 'bob');
+      await s.insertResource(bob);
+      await rejectsWith(s.updateResource({ ...bob, data: { ...bob.data, userName: 'Alice' }, version: 2 }, 1), 'uniqueness');
+      assert.deepEqual(await ids(s, a.id, 'User', eq('userName', 'ALICE')), (await ids(s, a.id, 'User', eq('userName', 'alice'))));
+      assert.equal((await ids(s, a.id, 'User', eq('userName', 'ALICE'))).length, 1);
+    }));
+
+    it('applies memberships: add is idempotent, remove, replace, cascades, User.groups', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const [u1, u2, u3] = [userRes(a.id, 'u1'), userRes(a.id, 'u2'), userRes(a.id, 'u3')];
+      const g = groupRes(a.id, 'g');
+      const g2 = groupRes(a.id, 'g2');
+      for (const r of [u1, u2, u3, g, g2]) await s.insertResource(r);
+      const m = (r: StoredResource) => ({ value: r.id, type: r.type, display: String(r.data['userName'] ?? r.data['displayName']) });
+      assert.equal(await s.applyMembership(a.id, g.id, { add: [m(u1), m(u2)], remove: [] }), true);
+      assert.equal(await s.applyMembership(a.id, g.id, { add: [m(u1)], remove: [] }), false);
+      assert.equal(await s.applyMembership(a.id, g.id, { add: [], remove: [u3.id] }), false);
+      await s.applyMembership(a.id, g2.id, { add: [m(u1), m(g)], remove: [] });
+      const got = await s.getResource(a.id, 'Group', g.id, { withMembers: true, withGroups: false });
+      assert.deepEqual(got?.members?.map((x) => x.value).sort(), [u1.id, u2.id].sort());
+      const user = await s.getResource(a.id, 'User', u1.id, { withMembers: false, withGroups: true });
+      assert.deepEqual(user?.groups?.map((x) => x.value).sort(), [g.id, g2.id].sort());
+      assert.equal(user?.groups?.find((x) => x.value === g.id)?.display, 'g');
+      assert.equal(await s.applyMembership(a.id, g.id, { replace: [m(u2), m(u3)], add: [], remove: [] }), true);
+      assert.equal(await s.applyMembership(a.id, g.id, { replace: [m(u2), m(u3)], add: [], remove: [] }), false);
+      assert.equal(await s.applyMembership(a.id, g.id, { add: [], remove: [u2.id] }), true);
+      await s.deleteResource(a.id, 'User', u3.id);
+      assert.deepEqual((await s.getResource(a.id, 'Group', g.id, { withMembers: true, withGroups: false }))?.members, []);
+      await s.deleteResource(a.id, 'Group', g.id);
+      assert.deepEqual((await s.getResource(a.id, 'Group', g2.id, { withMembers: true, withGroups: false }))?.members?.map((x) => x.value), [u1.id]);
+      assert.deepEqual(await ids(s, a.id, 'Group', eq('members.value', u1.id)), [g2.id]);
+      assert.deepEqual(await ids(s, a.id, 'User', eq('groups.value', g2.id)), [u1.id]);
+      const page = await s.query(a.id, 'Group', { startIndex: 1, count: 10, withMembers: false });
+      assert.ok(page.resources.every((r) => r.members === undefined));
+    }));
+
+    it('isolates tenants in every method', withStore(async (s) => {
+      const a = tenant();
+      const b = tenant();
+      await s.createTenant(a);
+      await s.createTenant(b);
+      const ub = userRes(b.id, 'shared', { externalId: 'x1' });
+      const gb = groupRes(b.id, 'grp');
+      await s.insertResource(ub);
+      await s.insertResource(gb);
+      await s.applyMembership(b.id, gb.id, { add: [{ value: ub.id, type: 'User' }], remove: [] });
+      await s.insertResource(userRes(a.id, 'shared', { externalId: 'x1' }));
+      assert.equal(await s.getResource(a.id, 'User', ub.id, { withMembers: true, withGroups: true }), undefined);
+      assert.equal(await s.deleteResource(a.id, 'User', ub.id), false);
+      assert.equal(await s.updateResource({ ...ub, tenantId: a.id, version: 2 }, 1), false);
+      assert.equal((await s.existingIds(a.id, [ub.id, gb.id])).size, 0);
+      assert.equal((await s.query(a.id, 'User', { filter: eq('id', ub.id), startIndex: 1, count: 10, withMembers: false })).totalResults, 0);
+      assert.equal((await s.query(a.id, 'User', { filter: eq('externalId', 'x1'), startIndex: 1, count: 10, withMembers: false })).totalResults, 1);
+      assert.equal((await s.query(a.id, 'Group', { startIndex: 1, count: 10, withMembers: true })).totalResults, 0);
+      await assert.rejects(s.applyMembership(a.id, gb.id, { add: [{ value: ub.id, type: 'User' }], remove: [] }));
+      assert.deepEqual((await s.getResource(b.id, 'Group', gb.id, { withMembers: true, withGroups: false }))?.members?.map((m) => m.value), [ub.id]);
+      assert.equal((await s.existingIds(b.id, [ub.id, gb.id, 'zz'])).get(gb.id), 'Group');
+    }));
+
+    it('pages by index stably and sorts with nulls last', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const titles = ['b', null, 'A', 'c', null, 'a'];
+      for (let i = 0; i < titles.length; i++) {
+        const t = titles[i];
+        await s.insertResource(userRes(a.id, `user${i}`, t === null ? {} : { title: t }));
+      }
+      const asc = await s.query(a.id, 'User', { sort: { path: { name: 'title' }, order: 'ascending' }, startIndex: 1, count: 100, withMembers: false });
+      assert.deepEqual(asc.resources.map((r) => r.sortValue), ['a', 'a', 'b', 'c', null, null]);
+      const desc = await s.query(a.id, 'User', { sort: { path: { name: 'title' }, order: 'descending' }, startIndex: 1, count: 100, withMembers: false });
+      assert.deepEqual(desc.resources.map((r) => r.id), asc.resources.map((r) => r.id).reverse());
+      const paged: string[] = [];
+      for (let start = 1; start <= 6; start += 2) {
+        const p = await s.query(a.id, 'User', { sort: { path: { name: 'title' }, order: 'ascending' }, startIndex: start, count: 2, withMembers: false });
+        assert.equal(p.totalResults, 6);
+        paged.push(...p.resources.map((r) => r.id));
+      }
+      assert.deepEqual(paged, asc.resources.map((r) => r.id));
+      const none = await s.query(a.id, 'User', { startIndex: 1, count: 0, withMembers: false });
+      assert.equal(none.totalResults, 6);
+      assert.equal(none.resources.length, 0);
+    }));
+
+    it('pages by keyset forward and backward', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      for (let i = 0; i < 9; i++) await s.insertResource(userRes(a.id, `k${i}`, i % 3 === 0 ? {} : { title: `t${i % 2}` }));
+      for (const sort of [undefined, { path: { name: 'title' }, order: 'ascending' as const }, { path: { name: 'title' }, order: 'descending' as const }]) {
+        const all = (await s.query(a.id, 'User', { ...(sort ? { sort } : {}), startIndex: 1, count: 100, withMembers: false })).resources;
+        const seen: string[] = [];
+        let page = await s.query(a.id, 'User', { ...(sort ? { sort } : {}), startIndex: 1, count: 2, withMembers: false });
+        while (page.resources.length > 0) {
+          seen.push(...page.resources.map((r) => r.id));
+          const last = page.resources[page.resources.length - 1]!;
+          page = await s.query(a.id, 'User', { ...(sort ? { sort } : {}), startIndex: 1, count: 2, withMembers: false, keyset: { sortValue: last.sortValue ?? null, id: last.id, direction: 'after' } });
+          assert.equal(page.totalResults, 9);
+        }
+        assert.deepEqual(seen, all.map((r) => r.id));
+        // Backward from the last row: the two before it, in forward order.
+        const end = all[all.length - 1]!;
+        const back = await s.query(a.id, 'User', { ...(sort ? { sort } : {}), startIndex: 1, count: 2, withMembers: false, keyset: { sortValue: end.sortValue ?? null, id: end.id, direction: 'before' } });
+        assert.deepEqual(back.resources.map((r) => r.id), all.slice(-3, -1).map((r) => r.id));
+      }
+    }));
+
+    it('runs many concurrent transactions without losing a commit', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const g = groupRes(a.id, 'big');
+      await s.insertResource(g);
+      const users = Array.from({ length: 40 }, (_, i) => userRes(a.id, `c${i}`));
+      await Promise.all(
+        users.map((u) =>
+          s.transaction(async (tx) => {
+            await tx.insertResource(u);
+            await new Promise((r) => setImmediate(r));
+            await tx.applyMembership(a.id, g.id, { add: [{ value: u.id, type: 'User' }], remove: [] });
+          }),
+        ),
+      );
+      const got = await s.getResource(a.id, 'Group', g.id, { withMembers: true, withGroups: false });
+      assert.equal(got?.members?.length, 40);
+    }));
+
+    it('rolls back a failed transaction entirely', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const u = userRes(a.id, 'r1');
+      await assert.rejects(
+        s.transaction(async (tx) => {
+          await tx.insertResource(u);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await s.getResource(a.id, 'User', u.id, { withMembers: false, withGroups: false }), undefined);
+      await s.transaction(async (tx) => tx.insertResource(u)); // the store is still usable
+    }));
+
+    it('creates a secret once and returns it after', withStore(async (s) => {
+      const x = await s.secret('cursor');
+      assert.equal(x.length, 32);
+      assert.deepEqual(await s.secret('cursor'), x);
+      assert.notDeepEqual(await s.secret('other'), x);
+      await s.ping();
+    }));
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * The resource use cases, generic over the resource type: create, get, replace,
+ * patch, delete (RFC 7644 §3.3, §3.4.1, §3.5.1, §3.5.2, §3.6). Each change runs in
+ * ONE store transaction: the resource, its memberships and the version check.
+ */
+import { randomUUID } from 'node:crypto';
+import { notFound, preconditionFailed } from '../scim/errors.ts';
+import { applyPatch, patchNeedsMembers } from '../scim/patch/apply.ts';
+import { parsePatchRequest } from '../scim/patch/parse.ts';
+import { validateResource } from '../scim/schema/validate.ts';
+import { etagMatches } from './etag.ts';
+import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
+import { sameJson } from './same-json.ts';
+import type { LoadedResource, ResourceKind, Store, StoreTx } from '../store/store.ts';
+import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
+
+/** Everything a use case needs; the tenant is a parameter (DESIGN rule 6). */
+export interface DirectoryContext {
+  readonly store: Store;
+  readonly registry: SchemaRegistry;
+  readonly tenantId: string;
+  readonly now: () => Date;
+  /** Maximum PATCH operations in one request (RELIABILITY RL-6). */
+  readonly maxPatchOperations: number;
+  /** PATCH through an unmatched `type eq` filter creates the element (Entra) instead of 400 `noTarget`. */
+  readonly patchUpsertOnNoMatch?: boolean;
+  /** The tenant's SCIM base URL (for filters on `meta.location`). */
+  readonly baseUrl?: string;
+}
+
+/** What to load with the resource returned by a call (from the response projection). */
+export interface ReadOptions {
+  readonly withMembers: boolean;
+  readonly withGroups: boolean;
+}
+
+/** The `If-Match` header of the request, if any (RFC 7644 §3.14). */
+export type IfMatch = string | undefined;
+
+const kindOf = (rs: ResourceSchema): ResourceKind => rs.resourceType.name as ResourceKind;
+
+const missing = (rs: ResourceSchema, id: string): Error =>
+  notFound(`${rs.resourceType.name} ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)} not found`);
+
+/**
+ * Splits a validated body into what is stored and the Group members.
+ * Dropped: id/meta/schemas/groups (server-computed; RFC 7643 §3.1 readOnly) and
+ * every writeOnly attribute: `password` is never stored (Roster is not a login
+ * system; RFC 7643 §4.1.1 "never returned", RELIABILITY IN-7).
+ */
+function splitBody(rs: ResourceSchema, canonical: ScimResource): { data: ScimResource; members: unknown } {
+  const writeOnly = new Set(rs.core.attributes.filter((a) => a.mutability === 'writeOnly').map((a) => a.name));
+  const data: ScimResource = {};
+  for (const [k, v] of Object.entries(canonical)) {
+    if (k === 'id' || k === 'meta' || k === 'schemas' || k === 'groups' || k === 'members' || writeOnly.has(k)) continue;
+    if (v === undefined) continue;
+    data[k] = v;
+  }
+  for (const ext of rs.extensions) {
+    const block = data[ext.id];
+    if (block === null || typeof block !== 'object') continue;
+    const wo = new Set(ext.attributes.filter((a) => a.mutability === 'writeOnly').map((a) => a.name));
+    if (wo.size === 0) continue;
+    const copy = { ...(block as ScimResource) };
+    for (const k of wo) delete copy[k];
+    data[ext.id] = copy;
+  }
+  return { data, members: rs.resourceType.name === 'Group' ? canonical.members : undefined };
+}
+
+/** The stored resource as the SCIM core sees it (for PATCH and immutability checks). */
+function asScim(rs: ResourceSchema, r: LoadedResource, withMembers: boolean): ScimResource {
+  const schemas = [rs.core.id, ...rs.extensions.filter((e) => r.data[e.id] !== undefined).map((e) => e.id)];
+  const out: ScimResource = { schemas, id: r.id, ...r.data };
+  if (withMembers && r.members !== undefined) out.members = r.members.map((m) => ({ ...m }));
+  return out;
+}
+
+function checkIfMatch(ifMatch: IfMatch, version: number): void {
+  // RFC 7644 §3.14: a version mismatch on PUT/PATCH/DELETE is 412 Precondition Failed.
+  if (ifMatch !== undefined && !etagMatches(ifMatch, version)) {
+    throw preconditionFailed('The resource has changed (If-Match does not match its current version).');
+  }
+}
+
+async function reload(tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id: string, read: ReadOptions): Promise<LoadedResource> {
+  const kind = kindOf(rs);
+  const r = await tx.getResource(ctx.tenantId, kind, id, {
+    withMembers: read.withMembers && kind === 'Group',
+    withGroups: read.withGroups && kind === 'User',
+  });
+  if (r === undefined) throw missing(rs, id);
+  return r;
+}
+
+/** POST: validates, issues a server id (client `id` ignored; RFC 7643 §3.1), inserts with memberships. */
+export async function createResource(ctx: DirectoryContext, type: string, body: unknown, read: ReadOptions): Promise<LoadedResource> {
+  const rs = ctx.registry.resourceSchema(type);
+  const { data, members } = splitBody(rs, validateResource(rs, body, 'create'));
+  const candidates = membersFromBody(members);
+  const id = randomUUID();
+  const ts = ctx.now().toISOString();
+  return ctx.store.transaction(async (tx) => {
+    const resolved = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates) : [];
+    // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
+    await tx.insertResource({ tenantId: ctx.tenantId, type: kindOf(rs), id, data, version: 1, created: ts, lastModified: ts });
+    if (resolved.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: resolved, remove: [] });
+    return reload(tx, ctx, rs, id, read);
+  });
+}
+
+/** GET by id (RFC 7644 §3.4.1); 404 when absent or owned by another tenant. */
+export async function getResource(ctx: DirectoryContext, type: string, id: string, read: ReadOptions): Promise<LoadedResource> {
+  const rs = ctx.registry.resourceSchema(type);
+  const kind = kindOf(rs);
+  const r = await ctx.store.getResource(ctx.tenantId, kind, id, {
+    withMembers: read.withMembers && kind === 'Group',
+    withGroups: read.withGroups && kind === 'User',
+  });
+  if (r === undefined) throw missing(rs, id);
+  return r;
+}
+
+/**
+ * PUT (RFC 7644 §3.5.1): readOnly values ignored, immutable ones checked. A Group
+ * body with `members` replaces the member list; without `members` the list is left
+ * as it is (§3.5.1 lets omitted readWrite attributes be "not asserted"), so a
+ * rename never wipes a large group. Nothing changed → version kept.
+ */
+export async function replaceResource(
+  ctx: DirectoryContext, type: string, id: string, body: unknown, ifMatch: IfMatch, read: ReadOptions,
+): Promise<LoadedResource> {
+  const rs = ctx.registry.resourceSchema(type);
+  const kind = kindOf(rs);
+  return ctx.store.transaction(async (tx) => {
+    const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
+    if (cur === undefined) throw missing(rs, id);
+    checkIfMatch(ifMatch, cur.version);
+    const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false)));
+    let memberChanged = false;
+    if (members !== undefined && members !== null) {
+      const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
+      memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
+    }
+    await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
+    return reload(tx, ctx, rs, id, read);
+  });
+}
+
+/**
+ * PATCH (RFC 7644 §3.5.2): all operations or none (H3's `applyPatch` is pure and
+ * all-or-nothing; the store transaction covers the membership rows). Membership
+ * changes go as a delta, never as a rewritten list. A no-op keeps version and
+ * lastModified (§3.5.2.1/§3.5.2.2, RELIABILITY CC-4, CC-8).
+ */
+export async function patchResource(
+  ctx: DirectoryContext, type: string, id: string, body: unknown, ifMatch: IfMatch, read: ReadOptions,
+): Promise<LoadedResource> {
+  const rs = ctx.registry.resourceSchema(type);
+  const kind = kindOf(rs);
+  const ops = parsePatchRequest(lowerCaseOps(body), { maxOperations: ctx.maxPatchOperations });
+  const needsMembers = kind === 'Group' && patchNeedsMembers(ops);
+  return ctx.store.transaction(async (tx) => {
+    const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
+    if (cur === undefined) throw missing(rs, id);
+    checkIfMatch(ifMatch, cur.version);
+    const before = asScim(rs, cur, false);
+    const result = applyPatch(rs, before, ops, {
+      ...(needsMembers ? { members: cur.members ?? [] } : {}),
+      upsertOnNoMatch: ctx.patchUpsertOnNoMatch === true,
+    });
+    let data = cur.data;
+    if (result.changed) {
+      const { members: _ignored, ...rest } = result.resource;
+      data = splitBody(rs, validateResource(rs, rest, 'replace', before)).data;
+    }
+    let memberChanged = false;
+    if (kind === 'Group' && result.membership !== undefined && !isEmptyDelta(result.membership)) {
+      const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership);
+      memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
+    }
+    await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
+    return reload(tx, ctx, rs, id, read);
+  });
+}
+
+/**
+ * Entra sends `op` as `Add`/`Replace`/`Remove` (IDP-QUIRKS Entra 1); the core is
+ * strict, so the operation names are lower-cased here before parsing. Nothing else
+ * in the body is touched.
+ */
+function lowerCaseOps(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const b = body as Record<string, unknown>;
+  const key = Object.keys(b).find((k) => k.toLowerCase() === 'operations');
+  const ops = key === undefined ? undefined : b[key];
+  if (key === undefined || !Array.isArray(ops)) return body;
+  return {
+    ...b,
+    [key]: ops.map((o: unknown) => {
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
+      const op = o as Record<string, unknown>;
+      const k = Object.keys(op).find((n) => n.toLowerCase() === 'op');
+      return k !== undefined && typeof op[k] === 'string' ? { ...op, [k]: (op[k] as string).toLowerCase() } : op;
+    }),
+  };
+}
+
+/** Writes the new body with version+1 when something changed; the version check is in the UPDATE itself. */
+async function commit(tx: StoreTx, ctx: DirectoryContext, cur: LoadedResource, data: ScimResource, changed: boolean): Promise<void> {
+  if (!changed) return;
+  const ok = await tx.updateResource(
+    { tenantId: cur.tenantId, type: cur.type, id: cur.id, data, version: cur.version + 1, created: cur.created, lastModified: ctx.now().toISOString() },
+    cur.version,
+  );
+  if (!ok) throw preconditionFailed('The resource was changed by another request; retry.');
+}
+
+/** DELETE (RFC 7644 §3.6): 404 when absent; memberships go with the resource. */
+export async function deleteResource(ctx: DirectoryContext, type: string, id: string, ifMatch: IfMatch): Promise<void> {
+  const rs = ctx.registry.resourceSchema(type);
+  const kind = kindOf(rs);
+  await ctx.store.transaction(async (tx) => {
+    const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
+    if (cur === undefined) throw missing(rs, id);
+    checkIfMatch(ifMatch, cur.version);
+    if (!(await tx.deleteResource(ctx.tenantId, kind, id))) throw missing(rs, id);
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * `POST /Bulk` (RFC 7644 §3.7). Each operation runs as its own transaction (the
+ * RFC does not make a bulk request atomic). `bulkId:<id>` references in `data`
+ * values and in paths are resolved, forward references included: an operation
+ * that needs a later POST runs after it. Circular references are not untangled:
+ * every operation on the cycle fails with 409 (§3.7.1 allows it).
+ */
+import { createResource, deleteResource, patchResource, replaceResource } from '../directory/resources.ts';
+import { etagOf, locationOf } from '../directory/render.ts';
+import {
+  conflict, internalError, invalidSyntax, invalidValue, isScimError, payloadTooLarge,
+} from '../scim/errors.ts';
+import { BULK_REQUEST_URN, BULK_RESPONSE_URN } from '../scim/messages.ts';
+import { contextFor } from './scim-env.ts';
+import type { ScimError } from '../scim/errors.ts';
+import type { ResourceSchema } from '../scim/schema/types.ts';
+import type { ScimEnv } from './scim-env.ts';
+import type { ScimRequest, ScimResponse } from './types.ts';
+
+
+interface BulkOp {
+  readonly index: number;
+  readonly method: string;
+  readonly path: string;
+  readonly bulkId?: string;
+  readonly data?: unknown;
+  readonly version?: string;
+  /** bulkIds this operation references. */
+  readonly refs: ReadonlySet<string>;
+  /** A shape error found while reading it. */
+  readonly error?: ScimError;
+}
+
+const BULK_REF = /bulkId:([^\s/"'\]]+)/g;
+const BULK_VALUE = /^bulkId:(.+)$/;
+
+function lowerKeys(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function collectRefs(v: unknown, into: Set<string>, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof v === 'string') {
+    const m = BULK_VALUE.exec(v);
+    if (m?.[1] !== undefined) into.add(m[1]);
+  } else if (Array.isArray(v)) {
+    for (const x of v) collectRefs(x, into, depth + 1);
+  } else if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) collectRefs(x, into, depth + 1);
+  }
+}
+
+function readOp(raw: unknown, index: number): BulkOp {
+  const bad = (detail: string): BulkOp => ({ index, method: '', path: '', refs: new Set(), error: invalidValue(`Operations[${index}]: ${detail}`) });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object');
+  const o = lowerKeys(raw as Record<string, unknown>);
+  const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : '';
+  if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) return bad('"method" must be POST, PUT, PATCH or DELETE');
+  if (typeof o['path'] !== 'string' || !o['path'].startsWith('/')) return bad('"path" must be a string starting with "/"');
+  const bulkId = o['bulkid'];
+  if (bulkId !== undefined && (typeof bulkId !== 'string' || bulkId === '')) return bad('"bulkId" must be a non-empty string');
+  // RFC 7644 §3.7: bulkId is REQUIRED with POST.
+  if (method === 'POST' && bulkId === undefined) return bad('"bulkId" is required with POST');
+  if (method !== 'DELETE' && o['data'] === undefined) return bad('"data" is required');
+  const version = o['version'];
+  if (version !== undefined && typeof version !== 'string') return bad('"version" must be a string');
+  const refs = new Set<string>();
+  for (const m of o['path'].matchAll(BULK_REF)) if (m[1] !== undefined) refs.add(m[1]);
+  collectRefs(o['data'], refs);
+  return {
+    index, method, path: o['path'], refs,
+    ...(bulkId !== undefined ? { bulkId: bulkId as string } : {}),
+    ...(o['data'] !== undefined ? { data: o['data'] } : {}),
+    ...(version !== undefined ? { version: version as string } : {}),
+  };
+}
+
+function substitute(v: unknown, ids: ReadonlyMap<string, string>, depth = 0): unknown {
+  if (depth > 64) return v;
+  if (typeof v === 'string') {
+    const m = BULK_VALUE.exec(v);
+    return m?.[1] !== undefined && ids.has(m[1]) ? ids.get(m[1]) : v;
+  }
+  if (Array.isArray(v)) return v.map((x) => substitute(x, ids, depth + 1));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, ids, depth + 1)]));
+  }
+  return v;
+}
+
+/** Operations on a reference cycle, or depending on one (RFC 7644 §3.7.1). */
+function circular(ops: readonly BulkOp[], definer: ReadonlyMap<string, number>): Set<number> {
+  const out = new Set<number>();
+  const state = new Map<number, 'visiting' | 'done'>();
+  const visit = (i: number): boolean => {
+    if (state.get(i) === 'done') return out.has(i);
+    if (state.get(i) === 'visiting') return true;
+    state.set(i, 'visiting');
+    let bad = false;
+    for (const ref of ops[i]?.refs ?? []) {
+      const j = definer.get(ref);
+      if (j !== undefined && visit(j)) bad = true;
+    }
+    state.set(i, 'done');
+    if (bad) out.add(i);
+    return bad;
+  };
+  for (const op of ops) visit(op.index);
+  return out;
+}
+
+/** `POST /Bulk`: 413 past `maxOperations`/`maxPayloadSize`; otherwise 200 with one result per processed operation. */
+export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimResponse> {
+  const { bulkMaxOperations, bulkMaxPayloadSize } = env.limits;
+  // RFC 7644 §3.7.4: over maxPayloadSize → 413 (the transport caps the raw body too).
+  if (Buffer.byteLength(JSON.stringify(req.body ?? null)) > bulkMaxPayloadSize) {
+    throw payloadTooLarge(`The bulk request is larger than maxPayloadSize (${bulkMaxPayloadSize} bytes)`);
+  }
+  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalidSyntax('The request body must be a BulkRequest object');
+  const body = lowerKeys(req.body as Record<string, unknown>);
+  const schemas = body['schemas'];
+  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_URN.toLowerCase())) {
+    throw invalidSyntax(`"schemas" must contain ${BULK_REQUEST_URN}`);
+  }
+  const rawOps = body['operations'];
+  if (!Array.isArray(rawOps)) throw invalidSyntax('"Operations" must be an array');
+  // RFC 7644 §3.7.4: over maxOperations → 413.
+  if (rawOps.length > bulkMaxOperations) throw payloadTooLarge(`The bulk request has more than maxOperations (${bulkMaxOperations}) operations`);
+  const failOnErrors = body['failonerrors'];
+  if (failOnErrors !== undefined && (typeof failOnErrors !== 'number' || !Number.isInteger(failOnErrors) || failOnErrors < 1)) {
+    throw invalidValue('"failOnErrors" must be a positive integer');
+  }
+
+  const ops = rawOps.map(readOp);
+  const definer = new Map<string, number>();
+  const dupes = new Set<number>();
+  for (const op of ops) {
+    if (op.method !== 'POST' || op.bulkId === undefined || op.error !== undefined) continue;
+    if (definer.has(op.bulkId)) dupes.add(op.index);
+    else definer.set(op.bulkId, op.index);
+  }
+  const cyclic = circular(ops, definer);
+  const ids = new Map<string, string>();
+  const results = new Map<number, Record<string, unknown>>();
+  const done = new Set<number>();
+  let errors = 0;
+  const stop = (): boolean => typeof failOnErrors === 'number' && errors >= failOnErrors;
+
+  const run = async (op: BulkOp): Promise<void> => {
+    if (done.has(op.index) || stop()) return;
+    done.add(op.index);
+    // A forward reference: run the POST that defines it first.
+    for (const ref of op.refs) {
+      const j = definer.get(ref);
+      if (j !== undefined && j !== op.index && !cyclic.has(op.index)) await run(ops[j] as BulkOp);
+      if (stop()) {
+        done.delete(op.index);
+        return;
+      }
+    }
+    const result = await execute(env, req, op, ids, { dupes, cyclic, definer });
+    if (result.status !== undefined && Number(result.status) >= 400) errors++;
+    results.set(op.index, result);
+  };
+  for (const op of ops) await run(op);
+
+  const Operations = ops.filter((op) => results.has(op.index)).map((op) => results.get(op.index));
+  return { status: 200, body: { schemas: [BULK_RESPONSE_URN], Operations } };
+}
+
+interface RunInfo {
+  readonly dupes: ReadonlySet<number>;
+  readonly cyclic: ReadonlySet<number>;
+  readonly definer: ReadonlyMap<string, number>;
+}
+
+function resourceSchemaFor(env: ScimEnv, segment: string | undefined): ResourceSchema | undefined {
+  if (segment === undefined) return undefined;
+  const rt = env.registry.resourceTypes().find((t) => t.endpoint.toLowerCase() === `/${segment}`.toLowerCase());
+  return rt === undefined ? undefined : env.registry.resourceSchema(rt.name);
+}
+
+async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<string, string>, info: RunInfo): Promise<Record<string, unknown>> {
+  const head: Record<string, unknown> = { method: op.method || undefined, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) };
+  const fail = (e: ScimError, location?: string): Record<string, unknown> => ({
+    ...head, ...(location !== undefined ? { location } : {}), status: String(e.status), response: e.toJSON(),
+  });
+  if (op.error !== undefined) return fail(op.error);
+  if (info.dupes.has(op.index)) return fail(invalidValue(`bulkId ${JSON.stringify(op.bulkId)} is used by more than one POST`));
+  if (info.cyclic.has(op.index)) return fail(conflict('Circular bulkId references cannot be resolved; send these operations separately'));
+  for (const ref of op.refs) {
+    if (ids.has(ref)) continue;
+    return info.definer.has(ref)
+      ? fail(conflict(`The operation creating bulkId ${JSON.stringify(ref)} failed`))
+      : fail(invalidValue(`bulkId ${JSON.stringify(ref)} is not defined by any POST in this request`));
+  }
+  const path = op.path.replace(BULK_REF, (whole, ref: string) => ids.get(ref) ?? whole);
+  const data = substitute(op.data, ids);
+  const segs = path.split('?')[0]!.split('/').filter((s) => s !== '').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  const rs = resourceSchemaFor(env, segs[0]);
+  const id = segs[1];
+  const wantsId = op.method !== 'POST';
+  if (rs === undefined || segs.length !== (wantsId ? 2 : 1) || (wantsId && id === undefined)) {
+    return fail(invalidValue(`"${op.path.slice(0, 200)}" is not a valid path for ${op.method} (expected /Users${wantsId ? '/{id}' : ''} or /Groups${wantsId ? '/{id}' : ''})`));
+  }
+  const ctx = contextFor(env, req);
+  const read = { withMembers: false, withGroups: false };
+  const location = id !== undefined ? locationOf(req.baseUrl, rs, id) : undefined;
+  try {
+    switch (op.method) {
+      case 'POST': {
+        const r = await createResource(ctx, rs.resourceType.name, data, read);
+        if (op.bulkId !== undefined) ids.set(op.bulkId, r.id);
+        return { ...head, location: locationOf(req.baseUrl, rs, r.id), version: etagOf(r.version), status: '201' };
+      }
+      case 'PUT':
+      case 'PATCH': {
+        const fn = op.method === 'PUT' ? replaceResource : patchResource;
+        const r = await fn(ctx, rs.resourceType.name, id as string, data, op.version, read);
+        return { ...head, location, version: etagOf(r.version), status: '200' };
+      }
+      default:
+        await deleteResource(ctx, rs.resourceType.name, id as string, op.version);
+        return { ...head, location, status: '204' };
+    }
+  } catch (e) {
+    if (isScimError(e)) return fail(e, location);
+    req.log.error({ err: e, operation: op.index }, 'bulk operation failed');
+    return fail(internalError(), location);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The SCIM handler's dependencies and limits, resolved once, and the per-request
+ * directory context (the tenant comes from the authenticated request, DESIGN rule 6).
+ */
+import { createCursorCodec } from './cursor.ts';
+import type { CursorCodec } from './cursor.ts';
+import type { DirectoryContext } from '../directory/resources.ts';
+import type { SchemaRegistry } from '../scim/schema/types.ts';
+import type { Store } from '../store/store.ts';
+import type { ScimRequest } from './types.ts';
+
+/** Limits advertised in `/ServiceProviderConfig` and enforced by the routes. */
+export interface ScimLimits {
+  /** Most resources in one list response (RFC 7644 §5 `filter.maxResults`). */
+  readonly maxResults: number;
+  /** Page size when the client sends no `count`. */
+  readonly defaultCount: number;
+  /** Most operations in one PATCH request (RELIABILITY RL-6). */
+  readonly maxOperations: number;
+  /** Bulk `maxOperations` (RFC 7644 §3.7). */
+  readonly bulkMaxOperations: number;
+  /** Bulk `maxPayloadSize` in bytes (RFC 7644 §3.7). */
+  readonly bulkMaxPayloadSize: number;
+  readonly filterMaxLength: number;
+  readonly filterMaxDepth: number;
+  /** RFC 9865 `cursorTimeout`, seconds. */
+  readonly cursorTimeoutSeconds: number;
+}
+
+export const DEFAULT_SCIM_LIMITS: ScimLimits = Object.freeze({
+  maxResults: 1000,
+  defaultCount: 100,
+  maxOperations: 1000,
+  bulkMaxOperations: 1000,
+  bulkMaxPayloadSize: 1_048_576,
+  filterMaxLength: 16384,
+  filterMaxDepth: 32,
+  cursorTimeoutSeconds: 3600,
+});
+
+export interface ScimHandlerDeps {
+  readonly store: Store;
+  readonly registry: SchemaRegistry;
+  /** Missing members take `DEFAULT_SCIM_LIMITS`. */
+  readonly limits?: Partial<ScimLimits>;
+  /** Key material for cursors; default `store.secret('cursor')` (shared by every process). */
+  readonly cursorSecret?: Buffer;
+  readonly now?: () => Date;
+}
+
+export interface ScimEnv {
+  readonly store: Store;
+  readonly registry: SchemaRegistry;
+  readonly limits: ScimLimits;
+  readonly now: () => Date;
+  cursors(): Promise<CursorCodec>;
+}
+
+export function createEnv(deps: ScimHandlerDeps): ScimEnv {
+  const limits: ScimLimits = Object.freeze({ ...DEFAULT_SCIM_LIMITS, ...stripUndefined(deps.limits ?? {}) });
+  const now = deps.now ?? (() => new Date());
+  let codec: Promise<CursorCodec> | undefined;
+  return {
+    store: deps.store,
+    registry: deps.registry,
+    limits,
+    now,
+    cursors() {
+      codec ??= (deps.cursorSecret !== undefined ? Promise.resolve(deps.cursorSecret) : deps.store.secret('cursor')).then((secret) =>
+        createCursorCodec(secret, { timeoutSeconds: limits.cursorTimeoutSeconds, now }),
+      );
+      codec.catch(() => {
+        codec = undefined;
+      });
+      return codec;
+    },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The directory context of one request. */
+export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
+  return {
+    store: env.store,
+    registry: env.registry,
+    tenantId: req.tenant.id,
+    now: env.now,
+    maxPatchOperations: env.limits.maxOperations,
+    // Entra expects `replace emails[type eq "work"].value` to create the element (IDP-QUIRKS Entra 6).
+    patchUpsertOnNoMatch: req.tenant.idp === 'entra',
+    baseUrl: req.baseUrl,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Query parameters and SearchRequest bodies (RFC 7644 §3.4.2, §3.4.3, §3.9;
+ * RFC 9865 `cursor`) → one normalised shape, plus what the projection asks to load.
+ */
+import { parseSearchRequest } from '../scim/messages.ts';
+import { parseAttributeList } from '../scim/schema/project.ts';
+import type { AttrPath } from '../scim/filter/ast.ts';
+import type { ResourceSchema } from '../scim/schema/types.ts';
+import type { ReadOptions } from '../directory/resources.ts';
+
+export interface Projection {
+  readonly attributes: readonly AttrPath[];
+  readonly excludedAttributes: readonly AttrPath[];
+}
+
+export interface SearchParams extends Projection {
+  readonly filter?: string;
+  readonly sortBy?: string;
+  readonly sortOrder?: string;
+  /** Raw paging values (query text or JSON numbers); `parsePaging` reads them. */
+  readonly startIndex?: string | number;
+  readonly count?: string | number;
+  /** RFC 9865: present (possibly '') selects cursor paging. */
+  readonly cursor?: string;
+}
+
+/** `attributes=a,b.c` → paths (RFC 7644 §3.9, H2's parser); malformed → 400 `invalidValue`. */
+export function parseAttributeNames(raw: string | readonly string[] | null | undefined): AttrPath[] {
+  if (raw === null || raw === undefined) return [];
+  return parseAttributeList(typeof raw === 'string' ? raw : raw.join(','));
+}
+
+const one = (q: URLSearchParams, name: string): string | undefined => {
+  // Parameter names are matched case-insensitively (RFC 7644 §3.4.2 names are attribute-like).
+  for (const [k, v] of q) if (k.toLowerCase() === name.toLowerCase()) return v;
+  return undefined;
+};
+
+/** Reads the list parameters of a GET (RFC 7644 §3.4.2). */
+export function searchParamsFromQuery(q: URLSearchParams): SearchParams {
+  const filter = one(q, 'filter');
+  const sortBy = one(q, 'sortBy');
+  const sortOrder = one(q, 'sortOrder');
+  const startIndex = one(q, 'startIndex');
+  const count = one(q, 'count');
+  const cursor = one(q, 'cursor');
+  return {
+    ...(filter !== undefined ? { filter } : {}),
+    ...(sortBy !== undefined && sortBy !== '' ? { sortBy } : {}),
+    ...(sortOrder !== undefined && sortOrder !== '' ? { sortOrder } : {}),
+    ...(startIndex !== undefined && startIndex.trim() !== '' ? { startIndex } : {}),
+    ...(count !== undefined && count.trim() !== '' ? { count } : {}),
+    ...(cursor !== undefined ? { cursor } : {}),
+    ...projectionFromQuery(q),
+  };
+}
+
+export function projectionFromQuery(q: URLSearchParams): Projection {
+  return { attributes: parseAttributeNames(one(q, 'attributes')), excludedAttributes: parseAttributeNames(one(q, 'excludedAttributes')) };
+}
+
+/** Reads a SearchRequest body (RFC 7644 §3.4.3) with H2's `parseSearchRequest`. */
+export function searchParamsFromBody(body: unknown): SearchParams {
+  const r = parseSearchRequest(body);
+  return {
+    ...(r.filter !== undefined ? { filter: r.filter } : {}),
+    ...(r.sortBy !== undefined && r.sortBy !== '' ? { sortBy: r.sortBy } : {}),
+    ...(r.sortOrder !== undefined ? { sortOrder: r.sortOrder } : {}),
+    ...(r.startIndex !== undefined ? { startIndex: r.startIndex } : {}),
+    ...(r.count !== undefined ? { count: r.count } : {}),
+    ...(r.cursor !== undefined ? { cursor: r.cursor } : {}),
+    attributes: parseAttributeNames(r.attributes),
+    excludedAttributes: parseAttributeNames(r.excludedAttributes),
+  };
+}
+
+/** Whether the projection returns a top-level core attribute (decides whether members/groups are read). */
+function wants(rs: ResourceSchema, name: string, p: Projection): boolean {
+  const names = (paths: readonly AttrPath[]): boolean =>
+    paths.some((a) => {
+      const r = rs.resolve({ ...(a.uri !== undefined ? { uri: a.uri } : {}), name: a.name });
+      return r !== undefined && !r.extension && r.attribute.name === name;
+    });
+  // RFC 7644 §3.9: `attributes` overrides the default set; `excludedAttributes` removes from it.
+  if (p.attributes.length > 0) return names(p.attributes);
+  return !names(p.excludedAttributes);
+}
+
+/** RFC 7644 §3.9 with Entra's `excludedAttributes=members`: members/groups rows are read only when returned. */
+export function readOptionsFor(rs: ResourceSchema, p: Projection): ReadOptions {
+  const kind = rs.resourceType.name;
+  return { withMembers: kind === 'Group' && wants(rs, 'members', p), withGroups: kind === 'User' && wants(rs, 'groups', p) };
+}

@@ -1,0 +1,61 @@
+/**
+ * `/Users` and `/Groups` by id and create (RFC 7644 §3.3, §3.4.1, §3.5, §3.6),
+ * with ETags and conditional requests (§3.14).
+ */
+import { createResource, deleteResource, getResource, patchResource, replaceResource } from '../directory/resources.ts';
+import { etagMatches } from '../directory/etag.ts';
+import { etagOf, locationOf, renderResource } from '../directory/render.ts';
+import { projectResource } from '../scim/schema/project.ts';
+import { contextFor } from './scim-env.ts';
+import { projectionFromQuery, readOptionsFor } from './scim-params.ts';
+import type { LoadedResource } from '../store/store.ts';
+import type { ResourceSchema } from '../scim/schema/types.ts';
+import type { Projection } from './scim-params.ts';
+import type { ScimEnv } from './scim-env.ts';
+import type { ScimRequest, ScimResponse } from './types.ts';
+
+/** A resource as a response: projected body, `ETag` = `meta.version` (RFC 7644 §3.14). */
+export function resourceResponse(
+  status: number, rs: ResourceSchema, r: LoadedResource, req: ScimRequest, p: Projection, location = false,
+): ScimResponse {
+  const body = projectResource(rs, renderResource(rs, r, req.baseUrl), p);
+  const headers: Record<string, string> = { ETag: etagOf(r.version) };
+  // RFC 7644 §3.3: 201 carries the resource URI in `Location`.
+  if (location) headers['Location'] = locationOf(req.baseUrl, rs, r.id);
+  return { status, headers, body };
+}
+
+const ifMatch = (req: ScimRequest): string | undefined => req.headers['if-match'];
+
+export async function createRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema): Promise<ScimResponse> {
+  const p = projectionFromQuery(req.query);
+  const r = await createResource(contextFor(env, req), rs.resourceType.name, req.body, readOptionsFor(rs, p));
+  return resourceResponse(201, rs, r, req, p, true);
+}
+
+export async function getRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
+  const p = projectionFromQuery(req.query);
+  const r = await getResource(contextFor(env, req), rs.resourceType.name, id, readOptionsFor(rs, p));
+  const inm = req.headers['if-none-match'];
+  // RFC 7644 §3.14 / RFC 9110 §13.1.2: unchanged → 304 without a body.
+  if (inm !== undefined && etagMatches(inm, r.version)) return { status: 304, headers: { ETag: etagOf(r.version) } };
+  return resourceResponse(200, rs, r, req, p);
+}
+
+export async function replaceRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
+  const p = projectionFromQuery(req.query);
+  const r = await replaceResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), readOptionsFor(rs, p));
+  return resourceResponse(200, rs, r, req, p);
+}
+
+/** RFC 7644 §3.5.2: 200 with the resource (Okta and Entra accept it; `attributes` honoured). */
+export async function patchRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
+  const p = projectionFromQuery(req.query);
+  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), readOptionsFor(rs, p));
+  return resourceResponse(200, rs, r, req, p);
+}
+
+export async function deleteRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
+  await deleteResource(contextFor(env, req), rs.resourceType.name, id, ifMatch(req));
+  return { status: 204 };
+}

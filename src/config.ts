@@ -1,0 +1,217 @@
+/**
+ * Every setting of Roster in one table (DESIGN rule 10): name, description,
+ * default, unit, environment variables, command-line flag and parser.
+ * `loadConfig` reads flags and environment once at start, validates everything,
+ * rejects unknown flags and unknown `ROSTER_*` variables, and returns a frozen
+ * `Config`. `--help` and docs/configuration.md are generated from this table.
+ */
+import {
+  formatBytes,
+  formatDuration,
+  parseByteSize,
+  parseChoice,
+  parseDuration,
+  parseHost,
+  parseInteger,
+  parsePath,
+  parsePublicUrl,
+} from './config-parsers.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const SYNCHRONOUS_MODES = ['FULL', 'NORMAL'] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+/** The validated, frozen configuration. Durations are in milliseconds, sizes in bytes. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly db: string;
+  /** Public base URL without trailing slash; `null` = `http://localhost:<port>` (see `resolvePublicUrl`). */
+  readonly publicUrl: string | null;
+  readonly bodyLimit: number;
+  readonly bulkMaxPayloadSize: number;
+  readonly bulkMaxOperations: number;
+  readonly maxResults: number;
+  readonly defaultPageSize: number;
+  readonly maxPatchOperations: number;
+  readonly filterMaxLength: number;
+  readonly filterMaxDepth: number;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly sqliteSynchronous: SynchronousMode;
+  readonly sqliteBusyTimeoutMs: number;
+  readonly keyMaxGraceMs: number;
+}
+
+export type SettingKey = keyof Config;
+
+/** One row of the settings table. */
+export interface Setting<K extends SettingKey = SettingKey> {
+  readonly key: K;
+  /** Long flag without the dashes: `port` → `--port`. */
+  readonly flag: string;
+  /** Environment variables, highest priority first (the flag beats all of them). */
+  readonly env: readonly string[];
+  readonly description: string;
+  /** Unit shown in help and docs: `bytes`, `duration`, `count`, … */
+  readonly unit: string;
+  readonly default: Config[K];
+  /** The default as a user would type it. */
+  readonly defaultText: string;
+  /** Placeholder in help: `--port PORT`. */
+  readonly metavar: string;
+  readonly parse: (raw: string) => Config[K];
+}
+
+const MiB = 1024 * 1024;
+const DAY = 86_400_000;
+
+function setting<K extends SettingKey>(s: Setting<K>): Setting<K> {
+  return s;
+}
+
+/** The settings table. Order is the order of `--help` and the docs. */
+export const SETTINGS = [
+  setting({ key: 'port', flag: 'port', env: ['ROSTER_PORT', 'PORT'], unit: 'port', metavar: 'PORT', default: 8080, defaultText: '8080',
+    description: 'TCP port to listen on; 0 picks a free port (the first log line says which).', parse: parseInteger(0, 65535) }),
+  setting({ key: 'host', flag: 'host', env: ['ROSTER_HOST'], unit: 'address', metavar: 'HOST', default: '127.0.0.1', defaultText: '127.0.0.1',
+    description: 'Address to listen on. Loopback by default: Roster speaks plain HTTP and belongs behind a TLS proxy (RFC 7644 §7.2); use 0.0.0.0 in a container.', parse: parseHost }),
+  setting({ key: 'db', flag: 'db', env: ['ROSTER_DB'], unit: 'path', metavar: 'FILE', default: './data/roster.db', defaultText: './data/roster.db',
+    description: 'SQLite database file (created with its directory if missing); serve and the tenants commands may share it.', parse: parsePath }),
+  setting({ key: 'publicUrl', flag: 'public-url', env: ['ROSTER_PUBLIC_URL'], unit: 'URL', metavar: 'URL', default: null, defaultText: 'http://localhost:<port>',
+    description: 'Public base URL clients reach Roster at (http or https, no query or fragment); used in SCIM base URLs and meta.location.', parse: parsePublicUrl }),
+  setting({ key: 'bodyLimit', flag: 'body-limit', env: ['ROSTER_BODY_LIMIT'], unit: 'bytes', metavar: 'SIZE', default: MiB, defaultText: '1048576',
+    description: 'Largest request body; larger bodies get 413 while streaming (Bulk uses --bulk-max-payload-size).', parse: parseByteSize(1024, 64 * MiB) }),
+  setting({ key: 'bulkMaxPayloadSize', flag: 'bulk-max-payload-size', env: ['ROSTER_BULK_MAX_PAYLOAD_SIZE'], unit: 'bytes', metavar: 'SIZE', default: MiB, defaultText: '1048576',
+    description: 'Largest /Bulk request body (ServiceProviderConfig bulk.maxPayloadSize, RFC 7644 §3.7.4).', parse: parseByteSize(1024, 64 * MiB) }),
+  setting({ key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: ['ROSTER_BULK_MAX_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Most operations in one /Bulk request (ServiceProviderConfig bulk.maxOperations).', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'maxResults', flag: 'max-results', env: ['ROSTER_MAX_RESULTS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Largest page a list or search returns; a larger count is capped (ServiceProviderConfig filter.maxResults, RFC 7644 §3.4.2.4).', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'defaultPageSize', flag: 'default-page-size', env: ['ROSTER_DEFAULT_PAGE_SIZE'], unit: 'count', metavar: 'N', default: 100, defaultText: '100',
+    description: 'Page size when a request gives no count (at most --max-results).', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'maxPatchOperations', flag: 'max-patch-operations', env: ['ROSTER_MAX_PATCH_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Most Operations in one PATCH request; more get 400.', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 16384, defaultText: '16384',
+    description: 'Longest filter expression accepted; longer ones get 400 invalidFilter.', parse: parseInteger(16, 1_048_576) }),
+  setting({ key: 'filterMaxDepth', flag: 'filter-max-depth', env: ['ROSTER_FILTER_MAX_DEPTH'], unit: 'levels', metavar: 'N', default: 32, defaultText: '32',
+    description: 'Deepest nesting of parentheses, not(...) and [...] in a filter; deeper gets 400 invalidFilter.', parse: parseInteger(1, 256) }),
+  setting({ key: 'requestTimeoutMs', flag: 'request-timeout', env: ['ROSTER_REQUEST_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 30_000, defaultText: '30s',
+    description: 'Time a client has to send a whole request (headers and body) before the connection is cut (slow clients, RL-7).', parse: parseDuration(1000, DAY) }),
+  setting({ key: 'headersTimeoutMs', flag: 'headers-timeout', env: ['ROSTER_HEADERS_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'Time a client has to send the request headers (Slowloris, RL-7); at most --request-timeout.', parse: parseDuration(100, DAY) }),
+  setting({ key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: ['ROSTER_KEEP_ALIVE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
+    description: 'How long an idle keep-alive connection stays open (set above your proxy\'s idle timeout).', parse: parseDuration(0, DAY) }),
+  setting({ key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: ['ROSTER_SHUTDOWN_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed (CF-6).', parse: parseDuration(0, DAY) }),
+  setting({ key: 'logLevel', flag: 'log-level', env: ['ROSTER_LOG_LEVEL'], unit: 'level', metavar: 'LEVEL', default: 'info', defaultText: 'info',
+    description: `Log level of the JSON logs on stdout: ${LOG_LEVELS.join(', ')}.`, parse: parseChoice(LOG_LEVELS) }),
+  setting({ key: 'sqliteSynchronous', flag: 'sqlite-synchronous', env: ['ROSTER_SQLITE_SYNCHRONOUS'], unit: 'mode', metavar: 'MODE', default: 'FULL', defaultText: 'FULL',
+    description: 'SQLite durability: FULL survives power loss; NORMAL is faster but may lose the last commits on an OS crash or power loss (never corrupts; CF-2).', parse: parseChoice(SYNCHRONOUS_MODES) }),
+  setting({ key: 'sqliteBusyTimeoutMs', flag: 'sqlite-busy-timeout', env: ['ROSTER_SQLITE_BUSY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
+    description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
+  setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
+    description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
+] as const satisfies readonly Setting[];
+
+/** Default values of every setting. */
+export const DEFAULTS: Config = Object.freeze(
+  Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as unknown as Config,
+);
+
+/** A bad flag, environment variable or value; the CLI exits with code 2. */
+export class ConfigError extends Error {
+  readonly code = 'E_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function findSettingByFlag(flag: string): Setting | undefined {
+  return SETTINGS.find((s) => s.flag === flag);
+}
+
+export interface LoadConfigInput {
+  /** Setting flags only: `--port 8080`, `--port=8080`. */
+  readonly argv?: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The settings the command uses; flags of other settings are rejected. Default: all. */
+  readonly only?: readonly SettingKey[];
+  /** Values that override flags and environment (tests, embedding). */
+  readonly overrides?: Partial<Config>;
+}
+
+/**
+ * Reads, validates and freezes the configuration. Precedence: `overrides` >
+ * flag > environment (in the order the table lists) > default.
+ * @throws ConfigError for an unknown flag, a missing value, an invalid value,
+ *   an unknown `ROSTER_*` environment variable or inconsistent settings.
+ */
+export function loadConfig(input: LoadConfigInput = {}): Config {
+  const env = input.env ?? {};
+  const allowed = new Set<SettingKey>(input.only ?? SETTINGS.map((s) => s.key));
+  const fromFlags = new Map<SettingKey, string>();
+  const argv = input.argv ?? [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const m = /^--([a-z][a-z0-9-]*)(?:=([\s\S]*))?$/.exec(arg);
+    if (!m) throw new ConfigError(`unexpected argument "${arg}"`);
+    const s = findSettingByFlag(m[1] ?? '');
+    if (!s || !allowed.has(s.key)) throw new ConfigError(`unknown option --${m[1]}`);
+    let value = m[2];
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new ConfigError(`option --${s.flag} needs a value (${s.metavar})`);
+    }
+    if (fromFlags.has(s.key)) throw new ConfigError(`option --${s.flag} given twice`);
+    fromFlags.set(s.key, value);
+  }
+  const knownEnv = new Set(SETTINGS.flatMap((s) => s.env));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('ROSTER_') && !knownEnv.has(name) && env[name] !== undefined) {
+      throw new ConfigError(`unknown environment variable ${name}`);
+    }
+  }
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const s of SETTINGS) {
+    if (!allowed.has(s.key)) continue;
+    let source = `--${s.flag}`;
+    let raw = fromFlags.get(s.key);
+    if (raw === undefined) {
+      const name = s.env.find((e) => env[e] !== undefined && env[e] !== '');
+      if (name === undefined) continue;
+      raw = env[name] ?? '';
+      source = name;
+    }
+    try {
+      out[s.key] = s.parse(raw);
+    } catch (e) {
+      throw new ConfigError(`invalid ${source}: ${(e as Error).message}`);
+    }
+  }
+  Object.assign(out, input.overrides ?? {});
+  const config = out as unknown as Config;
+  if (config.defaultPageSize > config.maxResults) {
+    throw new ConfigError(`--default-page-size (${config.defaultPageSize}) must not exceed --max-results (${config.maxResults})`);
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(`--headers-timeout (${formatDuration(config.headersTimeoutMs)}) must not exceed --request-timeout (${formatDuration(config.requestTimeoutMs)})`);
+  }
+  return Object.freeze(config);
+}
+
+/** The public base URL: `--public-url`, else `http://localhost:<port>` (the actual port when known). */
+export function resolvePublicUrl(config: Pick<Config, 'publicUrl' | 'port'>, actualPort?: number): string {
+  return config.publicUrl ?? `http://localhost:${actualPort ?? config.port}`;
+}
+
+/** A setting's default as shown in help and docs. */
+export function describeDefault(s: Setting): string {
+  if (s.unit === 'bytes' && typeof s.default === 'number') return `${s.defaultText} (${formatBytes(s.default)})`;
+  return s.defaultText;
+}

@@ -1,0 +1,60 @@
+/**
+ * Composition of the server: the SQLite store, the SCIM handler with its limits
+ * from the config, and the HTTP transport. Used by `roster serve` and by the
+ * test helper, so tests run exactly what production runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { defaultRegistry } from '../scim/schema/registry.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { createScimHandler } from './scim-routes.ts';
+import type { ScimLimits } from './scim-routes.ts';
+import { createHttpServer } from './server.ts';
+import type { RosterHttpServer } from './server.ts';
+import type { ScimHandler } from './types.ts';
+
+/** Opens (creating if needed) the SQLite database named by `config.db`. */
+export async function openStore(config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'>): Promise<SqliteStore> {
+  mkdirSync(dirname(config.db), { recursive: true });
+  return openSqliteStore({
+    file: config.db,
+    registry: defaultRegistry,
+    synchronous: config.sqliteSynchronous,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  });
+}
+
+/** The SCIM handler's limits, taken from the config table. */
+export function scimLimits(config: Config): Partial<ScimLimits> {
+  return {
+    maxResults: config.maxResults,
+    defaultCount: config.defaultPageSize,
+    maxOperations: config.maxPatchOperations,
+    bulkMaxOperations: config.bulkMaxOperations,
+    bulkMaxPayloadSize: config.bulkMaxPayloadSize,
+    filterMaxLength: config.filterMaxLength,
+    filterMaxDepth: config.filterMaxDepth,
+  };
+}
+
+/** The real SCIM handler (`src/http/scim-routes.ts`). */
+export function createRealScimHandler(config: Config, store: Store): ScimHandler {
+  return createScimHandler({ store, registry: defaultRegistry, limits: scimLimits(config) });
+}
+
+/** Store + SCIM handler + HTTP server, not yet listening. `scimHandler` replaces the real one (tests). */
+export async function createRosterServer(opts: {
+  config: Config;
+  logger: Logger;
+  store?: Store;
+  scimHandler?: ScimHandler;
+  publicUrlFor?: (port: number) => string;
+}): Promise<{ store: Store; http: RosterHttpServer }> {
+  const store = opts.store ?? (await openStore(opts.config));
+  const scimHandler = opts.scimHandler ?? createRealScimHandler(opts.config, store);
+  return { store, http: createHttpServer({ config: opts.config, store, logger: opts.logger, scimHandler, publicUrlFor: opts.publicUrlFor }) };
+}

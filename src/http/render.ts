@@ -1,0 +1,45 @@
+/**
+ * Writing responses: SCIM JSON bodies and SCIM errors (RFC 7644 §3.12).
+ * Errors never carry a stack, SQL or a token (IN-10): anything that is not a
+ * `ScimError` becomes a generic 500 (the cause is logged with the request id).
+ */
+import type { ServerResponse } from 'node:http';
+import { internalError, isScimError } from '../scim/errors.ts';
+import type { ScimError } from '../scim/errors.ts';
+import { WWW_AUTHENTICATE } from './auth.ts';
+
+/** RFC 7644 §8.1: responses are `application/scim+json`. */
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/** Writes a JSON body (or none for 204/304 and when `body` is undefined). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Readonly<Record<string, string>>,
+): void {
+  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (status === 204 || status === 304 || body === undefined) {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': SCIM_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The `ScimError` to send for anything thrown; `internal` is true when it was not a `ScimError`. */
+export function toScimError(e: unknown): { error: ScimError; internal: boolean } {
+  if (isScimError(e)) return { error: e, internal: false };
+  return { error: internalError('Internal server error; the request id identifies it in the server log'), internal: true };
+}
+
+/** Writes a SCIM error body with the headers its status calls for. */
+export function sendError(res: ServerResponse, error: ScimError): void {
+  const headers: Record<string, string> = {};
+  if (error.status === 401) headers['www-authenticate'] = WWW_AUTHENTICATE;
+  // RELIABILITY CF-4: a 503 tells the client when to retry.
+  if (error.status === 503 && !res.hasHeader('retry-after')) headers['retry-after'] = '5';
+  sendJson(res, error.status, error.toJSON(), headers);
+}

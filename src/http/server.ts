@@ -1,0 +1,208 @@
+/**
+ * The HTTP transport on plain `node:http`: routing, request ids, bearer
+ * authentication, body limits and parsing, rendering, request logs, timeouts
+ * and graceful shutdown. Everything SCIM happens in the `ScimHandler`.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { resolvePublicUrl } from '../config.ts';
+import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
+import type { Store, Tenant } from '../store/store.ts';
+import { authenticate } from './auth.ts';
+import { checkContentType, hasBody, parseJsonBody, readBody } from './body.ts';
+import { loggablePath, requestIdFrom } from './logging.ts';
+import { sendError, sendJson, toScimError } from './render.ts';
+import { matchRoute } from './route.ts';
+import type { ScimHandler, ScimRequest } from './types.ts';
+
+export interface HttpServerDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly scimHandler: ScimHandler;
+  /** Public base URL from the actual port when `config.publicUrl` is unset (default `http://localhost:<port>`). */
+  readonly publicUrlFor?: (port: number) => string;
+}
+
+export interface ListeningAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` of the listener itself. */
+  readonly url: string;
+}
+
+export interface RosterHttpServer {
+  readonly server: Server;
+  /** Listens on `config.host:config.port` (port 0 = a free port). */
+  listen(): Promise<ListeningAddress>;
+  /** The public base URL (`--public-url`, else `http://localhost:<actual port>`). */
+  publicUrl(): string;
+  /**
+   * Graceful shutdown (CF-6): stop accepting, let in-flight requests finish
+   * within `config.shutdownTimeoutMs`, close every connection, then close the store.
+   */
+  close(): Promise<void>;
+}
+
+const SCIM_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const HANDLER_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Creates (but does not start) the HTTP server. */
+export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
+  const { config, store, logger, scimHandler } = deps;
+  let publicUrl = resolvePublicUrl(config);
+  let closing: Promise<void> | undefined;
+  let inflight = 0;
+  let onIdle: (() => void) | undefined;
+
+  const server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // RL-7: how often Node checks the two timeouts above (its default, 30 s, would let them overrun).
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
+      noDelay: true,
+    },
+    (req, res) => {
+      inflight++;
+      res.once('close', () => {
+        inflight--;
+        if (inflight === 0 && onIdle) onIdle();
+      });
+      void handle(req, res);
+    },
+  );
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const rawUrl = req.url ?? '/';
+    let tenant: Tenant | undefined;
+    res.setHeader('x-request-id', requestId);
+    if (closing) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: loggablePath(rawUrl), // AU-8: never the query string
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          tenantId: tenant?.id,
+          userAgent: req.headers['user-agent'],
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+    try {
+      const q = rawUrl.indexOf('?');
+      const route = matchRoute(q < 0 ? rawUrl : rawUrl.slice(0, q));
+      const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+      const method = req.method ?? 'GET';
+      if (route.kind === 'healthz' || route.kind === 'readyz') {
+        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('Use GET');
+        const ready = route.kind === 'healthz' || (!closing && (await store.ping().then(() => true, () => false)));
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ status: ready ? 'ok' : 'unavailable' }));
+        return;
+      }
+      if (route.kind === 'badPath') throw invalidSyntax('The request path is not valid percent-encoding');
+      if (route.kind === 'notFound') throw notFound('No such endpoint; SCIM lives under /scim/v2');
+      if (method === 'OPTIONS') {
+        res.writeHead(204, { allow: SCIM_METHODS });
+        res.end();
+        return;
+      }
+      if (!HANDLER_METHODS.has(method)) {
+        res.setHeader('allow', SCIM_METHODS);
+        throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
+      }
+      tenant = await authenticate(store, req, query, route.tenantId);
+      let body: unknown;
+      if (BODY_METHODS.has(method)) {
+        if (!hasBody(req)) throw invalidSyntax('The request body is empty');
+        checkContentType(req.headers['content-type']);
+        const limit = route.segments[0] === 'Bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
+        body = parseJsonBody(await readBody(req, limit));
+      }
+      const request: ScimRequest = {
+        // RFC 9110 §9.3.2: HEAD is GET without the body (node:http drops the body of a HEAD response).
+        method: method === 'HEAD' ? 'GET' : method,
+        segments: route.segments,
+        query,
+        headers: handlerHeaders(req),
+        body,
+        tenant,
+        // meta.location uses the base the client called: both bases work with its key.
+        baseUrl: publicUrl + route.basePath,
+        requestId,
+        log: logger.child({ requestId, tenantId: tenant.id }),
+      };
+      const response = await scimHandler(request);
+      sendJson(res, response.status, response.body, response.headers);
+    } catch (e) {
+      const { error, internal } = toScimError(e);
+      if (internal) logger.error({ requestId, err: e, tenantId: tenant?.id }, 'unhandled error');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // A body left unread after a 413 is not drained: the connection is closed instead (RL-1).
+      if (error.status === 413) res.setHeader('connection', 'close');
+      sendError(res, error);
+    }
+  }
+
+  return {
+    server,
+    publicUrl: () => publicUrl,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          publicUrl = config.publicUrl ?? deps.publicUrlFor?.(addr.port) ?? resolvePublicUrl(config, addr.port);
+          const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          resolve({ host: addr.address, port: addr.port, url: `http://${host}:${addr.port}` });
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inflight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, config.shutdownTimeoutMs);
+            onIdle = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        server.closeAllConnections();
+        await stopped;
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Request headers for the handler: lower-cased, joined, and without `authorization` (it needs the tenant, not the key). */
+function handlerHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'authorization') continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}

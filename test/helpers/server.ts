@@ -1,0 +1,147 @@
+/**
+ * Test server: a real listener on 127.0.0.1 port 0, a real SQLite file in a
+ * temp dir, the real SCIM handler (unless a test passes its own), and logs
+ * captured in memory (so tests can assert what never appears in them, AU-8).
+ *
+ *   const srv = await startTestServer();
+ *   const { apiKey, baseUrl } = await srv.createTenant();
+ *   const call = scim(baseUrl, apiKey);
+ *   const r = await call('POST', '/Users', { schemas: [...], userName: 'alice' });
+ *   await srv.close();
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createRosterServer } from '../../src/http/app.ts';
+import { createLogger } from '../../src/http/logging.ts';
+import type { ScimHandler } from '../../src/http/types.ts';
+import type { IdpName, Store, Tenant } from '../../src/store/store.ts';
+import { createTenant as createTenantRecord } from '../../src/tenants/tenants.ts';
+
+export interface TestServerOptions {
+  /** Settings that differ from the defaults (port and host are always 0 / 127.0.0.1). */
+  readonly config?: Partial<Config>;
+  /** Replaces the real SCIM handler (transport tests). */
+  readonly scimHandler?: ScimHandler;
+}
+
+export interface TestTenant {
+  readonly tenant: Tenant;
+  /** Plaintext API key. */
+  readonly apiKey: string;
+  /** Per-tenant SCIM base URL: `<url>/scim/v2/<tenantId>`. */
+  readonly baseUrl: string;
+}
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Shared SCIM base URL: `<url>/scim/v2` (the key names the tenant). */
+  readonly sharedBaseUrl: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly config: Config;
+  /** Temp dir holding the database file. */
+  readonly dir: string;
+  readonly dbFile: string;
+  /** Every log line written so far (JSON text). */
+  logs(): string;
+  createTenant(name?: string, idp?: IdpName): Promise<TestTenant>;
+  /** Graceful close (server, then store), then removes the temp dir. */
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
+  const dbFile = join(dir, 'roster.db');
+  const config = loadConfig({
+    env: {},
+    overrides: { logLevel: 'info', ...opts.config, port: 0, host: '127.0.0.1', db: dbFile },
+  });
+  const lines: string[] = [];
+  const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void lines.push(line) } });
+  let server: Awaited<ReturnType<typeof createRosterServer>>;
+  try {
+    server = await createRosterServer({
+      config,
+      logger,
+      scimHandler: opts.scimHandler,
+      publicUrlFor: (port) => `http://127.0.0.1:${port}`,
+    });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const { store, http } = server;
+  const { port, url } = await http.listen();
+  const publicConfig = { ...config, publicUrl: http.publicUrl() };
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    sharedBaseUrl: `${url}/scim/v2`,
+    port,
+    store,
+    config,
+    dir,
+    dbFile,
+    logs: () => lines.join(''),
+    async createTenant(name = `Tenant ${++counter}`, idp: IdpName = 'generic') {
+      const created = await createTenantRecord(store, { name, idp }, publicConfig);
+      return { tenant: created.tenant, apiKey: created.apiKey, baseUrl: created.scimBaseUrl };
+    },
+    close() {
+      closed ??= http.close().finally(() => rmSync(dir, { recursive: true, force: true }));
+      return closed;
+    },
+  };
+}
+
+export interface ScimResult {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Parsed JSON, the raw text when not JSON, undefined when empty. */
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export type ScimCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<ScimResult>;
+
+/**
+ * A SCIM client for one base URL and key. `path` is appended to the base
+ * (`/Users?filter=…`); a non-string body is sent as JSON with
+ * `Content-Type: application/scim+json`; a string body is sent as is.
+ */
+export function scim(baseUrl: string, apiKey?: string): ScimCall {
+  return async (method, path, body, headers = {}) => {
+    const h: Record<string, string> = { accept: 'application/scim+json', ...headers };
+    if (apiKey !== undefined && h.authorization === undefined) h.authorization = `Bearer ${apiKey}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      h['content-type'] ??= 'application/scim+json';
+    }
+    const res = await fetch(baseUrl + path, { method, headers: h, body: payload });
+    return { status: res.status, headers: res.headers, body: await readResponse(res) };
+  };
+}
+
+async function readResponse(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (text === '') return undefined;
+  if (/json/i.test(res.headers.get('content-type') ?? '')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

@@ -158,7 +158,7 @@ export async function patchResource(
 ): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  const ops = parsePatchRequest(lowerCaseOps(body), { maxOperations: ctx.maxPatchOperations });
+  const ops = parsePatchRequest(body, { maxOperations: ctx.maxPatchOperations });
   const needsMembers = kind === 'Group' && patchNeedsMembers(ops);
   return ctx.store.transaction(async (tx) => {
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
@@ -182,28 +182,6 @@ export async function patchResource(
     await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
     return reload(tx, ctx, rs, id, read);
   });
-}
-
-/**
- * Entra sends `op` as `Add`/`Replace`/`Remove` (IDP-QUIRKS Entra 1); the core is
- * strict, so the operation names are lower-cased here before parsing. Nothing else
- * in the body is touched.
- */
-function lowerCaseOps(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  const b = body as Record<string, unknown>;
-  const key = Object.keys(b).find((k) => k.toLowerCase() === 'operations');
-  const ops = key === undefined ? undefined : b[key];
-  if (key === undefined || !Array.isArray(ops)) return body;
-  return {
-    ...b,
-    [key]: ops.map((o: unknown) => {
-      if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
-      const op = o as Record<string, unknown>;
-      const k = Object.keys(op).find((n) => n.toLowerCase() === 'op');
-      return k !== undefined && typeof op[k] === 'string' ? { ...op, [k]: (op[k] as string).toLowerCase() } : op;
-    }),
-  };
 }
 
 /** Writes the new body with version+1 when something changed; the version check is in the UPDATE itself. */

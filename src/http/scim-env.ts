@@ -89,8 +89,9 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     tenantId: req.tenant.id,
     now: env.now,
     maxPatchOperations: env.limits.maxOperations,
-    // Entra expects `replace emails[type eq "work"].value` to create the element (IDP-QUIRKS Entra 6).
-    patchUpsertOnNoMatch: req.tenant.idp === 'entra',
+    // Set by the tenant's identity-provider profile (src/compat/entra.ts: Entra expects
+    // `replace emails[type eq "work"].value` to create the element).
+    patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,
     baseUrl: req.baseUrl,
   };
 }

@@ -11,7 +11,10 @@ import { createEnv } from './scim-env.ts';
 import { listRoute, rootSearchRoute } from './scim-list.ts';
 import { searchParamsFromBody, searchParamsFromQuery } from './scim-params.ts';
 import { createRoute, deleteRoute, getRoute, patchRoute, replaceRoute } from './scim-resources.ts';
+import { profileFor } from '../compat/index.ts';
+import type { CompatProfile } from '../compat/profile.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
+import type { IdpName } from '../store/store.ts';
 import type { ScimEnv, ScimHandlerDeps } from './scim-env.ts';
 import type { ScimHandler, ScimRequest, ScimResponse } from './types.ts';
 
@@ -97,10 +100,24 @@ async function route(env: ScimEnv, req: ScimRequest): Promise<ScimResponse> {
   }
 }
 
-/** Creates the SCIM handler. `deps.limits` members left out take `DEFAULT_SCIM_LIMITS`. */
+/**
+ * Creates the SCIM handler. `deps.limits` members left out take `DEFAULT_SCIM_LIMITS`.
+ * Each request first passes through its tenant's identity-provider profile
+ * (`src/compat`), which normalises that provider's documented deviations so the
+ * protocol core can stay strict; the normalisations that fired go to the log line.
+ */
 export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
   const env = createEnv(deps);
-  return async (req) => {
+  const profiles = new Map<IdpName, CompatProfile>();
+  const profile = (idp: IdpName): CompatProfile => {
+    let p = profiles.get(idp);
+    if (p === undefined) profiles.set(idp, (p = profileFor(idp, deps.registry)));
+    return p;
+  };
+  return async (incoming) => {
+    const { request, applied, patchOptions } = profile(incoming.tenant.idp).normalise(incoming);
+    if (applied.length > 0 && incoming.logFields !== undefined) incoming.logFields.compat = applied;
+    const req: ScimRequest = { ...request, compat: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch } };
     try {
       return await route(env, req);
     } catch (e) {

@@ -85,6 +85,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const rawUrl = req.url ?? '/';
     let tenant: Tenant | undefined;
+    const logFields: Record<string, unknown> = {};
     res.setHeader('x-request-id', requestId);
     if (closing) res.setHeader('connection', 'close');
     res.once('close', () => {
@@ -97,6 +98,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
           ms: Math.round((performance.now() - started) * 10) / 10,
           tenantId: tenant?.id,
           userAgent: req.headers['user-agent'],
+          ...logFields,
           ...(res.writableFinished ? {} : { aborted: true }),
         },
         'request',
@@ -145,6 +147,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         baseUrl: publicUrl + route.basePath,
         requestId,
         log: logger.child({ requestId, tenantId: tenant.id }),
+        logFields,
       };
       const response = await scimHandler(request);
       sendJson(res, response.status, response.body, response.headers);

@@ -20,6 +20,18 @@ export interface ScimRequest {
   readonly baseUrl: string;
   readonly requestId: string;
   readonly log: Logger;
+  /**
+   * Fields the handler adds to the request's single log line (for example the
+   * compatibility normalisations that fired). Owned by the transport.
+   */
+  readonly logFields?: Record<string, unknown>;
+  /** Set by the identity-provider profile (`src/compat`) before routing. */
+  readonly compat?: {
+    /** Names of the normalisations that fired. */
+    readonly applied: readonly string[];
+    /** Entra: a replace/add through an unmatched `type eq` filter creates the element. */
+    readonly upsertOnNoMatch: boolean;
+  };
 }
 
 export interface ScimResponse {

@@ -1,0 +1,41 @@
+/** Builds `ScimRequest`s for the compat unit tests (no server involved). */
+import { pino } from 'pino';
+import type { ScimRequest } from '../http/types.ts';
+import type { IdpName } from '../store/store.ts';
+
+const log = pino({ level: 'silent' });
+
+export interface RequestSpec {
+  readonly method: string;
+  /** Path after the SCIM base URL with an optional query: `/Users/abc?x=1`. */
+  readonly path: string;
+  readonly body?: unknown;
+  readonly idp?: IdpName;
+}
+
+/** A request as the HTTP server would hand it to the SCIM handler. */
+export function request(spec: RequestSpec): ScimRequest {
+  const url = new URL(spec.path, 'http://127.0.0.1/scim/v2/');
+  const segments = url.pathname
+    .replace(/^\/scim\/v2\/?/, '')
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
+  return {
+    method: spec.method,
+    segments,
+    query: url.searchParams,
+    headers: {},
+    body: spec.body,
+    tenant: { id: 't1', name: 'Test', idp: spec.idp ?? 'generic', createdAt: '2025-01-01T00:00:00.000Z' },
+    baseUrl: 'http://127.0.0.1/scim/v2',
+    requestId: 'req-1',
+    log,
+  };
+}
+
+/** A PatchOp body with these operations (RFC 7644 §3.5.2). */
+export const patchOp = (...ops: unknown[]): Record<string, unknown> => ({
+  schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+  Operations: ops,
+});

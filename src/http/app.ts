@@ -53,8 +53,8 @@ export async function createRosterServer(opts: {
   store?: Store;
   scimHandler?: ScimHandler;
   publicUrlFor?: (port: number) => string;
-}): Promise<{ store: Store; http: RosterHttpServer }> {
+}): Promise<{ store: Store; http: RosterHttpServer; scimHandler: ScimHandler }> {
   const store = opts.store ?? (await openStore(opts.config));
   const scimHandler = opts.scimHandler ?? createRealScimHandler(opts.config, store);
-  return { store, http: createHttpServer({ config: opts.config, store, logger: opts.logger, scimHandler, publicUrlFor: opts.publicUrlFor }) };
+  return { store, scimHandler, http: createHttpServer({ config: opts.config, store, logger: opts.logger, scimHandler, publicUrlFor: opts.publicUrlFor }) };
 }

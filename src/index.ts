@@ -1,0 +1,108 @@
+/**
+ * Roster as a library.
+ *
+ * - The pure SCIM protocol core (RFC 7643/7644): schemas as data, filter and path
+ *   parsers, the reference filter evaluator, the PATCH engine, validation,
+ *   projection, sorting, paging and the error type. No I/O; usable without a server.
+ * - `createRoster(options)`: the whole server (SQLite store, SCIM handler, HTTP
+ *   transport) embedded in a Node.js application, plus tenant administration.
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from './config.ts';
+import type { Config } from './config.ts';
+import { createRosterServer } from './http/app.ts';
+import { createLogger } from './http/logging.ts';
+import type { ListeningAddress, RosterHttpServer } from './http/server.ts';
+import type { ScimHandler } from './http/types.ts';
+import type { IdpName, Store } from './store/store.ts';
+import { createTenant, deleteTenant, listTenants, rotateKey } from './tenants/tenants.ts';
+import type { CreatedTenant, RotatedKey, TenantSummary } from './tenants/tenants.ts';
+
+// ── Protocol core ────────────────────────────────────────────────────────────
+export * from './scim/errors.ts';
+export type * from './scim/filter/ast.ts';
+export { parseFilter, DEFAULT_FILTER_MAX_DEPTH, DEFAULT_FILTER_MAX_LENGTH } from './scim/filter/parser.ts';
+export type { FilterLimits } from './scim/filter/parser.ts';
+export { formatFilter, formatAttrPath } from './scim/filter/format.ts';
+export { evaluateFilter, compileFilterPredicate, checkFilter, compareCodePoints } from './scim/filter/evaluate.ts';
+export { parsePath, parseAttrPath } from './scim/path/parse.ts';
+export { parsePatchRequest } from './scim/patch/parse.ts';
+export { applyPatch, patchNeedsMembers } from './scim/patch/apply.ts';
+export type { PatchOperation, PatchResult, ApplyPatchOptions, PatchMembershipDelta, PatchMember } from './scim/patch/types.ts';
+export * from './scim/schema/types.ts';
+export { userSchema, userResourceType } from './scim/schema/user.ts';
+export { groupSchema, groupResourceType } from './scim/schema/group.ts';
+export { enterpriseUserSchema } from './scim/schema/enterprise-user.ts';
+export { commonAttributes } from './scim/schema/common.ts';
+export { createSchemaRegistry, defaultRegistry } from './scim/schema/registry.ts';
+export type { RosterSchemaRegistry, SchemaRegistryOptions, ExtensionRegistration } from './scim/schema/registry.ts';
+export { validateResource, coerceAttributeValue } from './scim/schema/validate.ts';
+export { parseAttributeList, projectResource } from './scim/schema/project.ts';
+export { sortValue, compareSortValues } from './scim/schema/sort.ts';
+export { readAttribute, writeAttribute, removeAttribute } from './scim/schema/access.ts';
+export { foldCase } from './scim/schema/fold.ts';
+export * from './scim/messages.ts';
+
+// ── Server pieces ────────────────────────────────────────────────────────────
+export type { Store, StoreTx, Tenant, IdpName, Member, MembershipDelta } from './store/store.ts';
+export { IDPS } from './store/store.ts';
+export { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+export type { SqliteStore, SqliteStoreOptions } from './store/sqlite/sqlite-store.ts';
+export { createScimHandler } from './http/scim-routes.ts';
+export type { ScimHandlerDeps, ScimLimits } from './http/scim-routes.ts';
+export type { ScimHandler, ScimRequest, ScimResponse } from './http/types.ts';
+export { profileFor } from './compat/index.ts';
+export type { CompatProfile, CompatResult } from './compat/profile.ts';
+export { loadConfig, SETTINGS } from './config.ts';
+export type { Config } from './config.ts';
+
+/** A running (or ready to run) embedded Roster. */
+export interface Roster {
+  readonly config: Config;
+  readonly store: Store;
+  readonly http: RosterHttpServer;
+  /** The SCIM handler behind the transport (tenant already authenticated). */
+  readonly scimHandler: ScimHandler;
+  /** Starts listening on `config.host:config.port`. */
+  listen(): Promise<ListeningAddress>;
+  /** Graceful shutdown; closes the store. */
+  close(): Promise<void>;
+  readonly tenants: {
+    create(input: { name: string; idp: IdpName }): Promise<CreatedTenant>;
+    list(): Promise<TenantSummary[]>;
+    rotateKey(tenantId: string, opts?: { graceMs?: number }): Promise<RotatedKey>;
+    delete(tenantId: string): Promise<void>;
+  };
+}
+
+export interface CreateRosterOptions {
+  /** Settings (same names as `Config`); everything else takes the defaults of the settings table. */
+  readonly config?: Partial<Config>;
+  /** A pino logger; default: JSON to stdout at the configured level. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Creates an embedded Roster: opens the SQLite database (`config.db`), builds the
+ * SCIM handler and the HTTP server. Call `listen()` to serve, `close()` to stop.
+ */
+export async function createRoster(options: CreateRosterOptions = {}): Promise<Roster> {
+  const config = loadConfig({ argv: [], env: {}, overrides: options.config ?? {} });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const { store, http, scimHandler } = await createRosterServer({ config, logger });
+  const publicConfig = (): Config => ({ ...config, publicUrl: http.publicUrl() });
+  return {
+    config,
+    store,
+    http,
+    scimHandler,
+    listen: () => http.listen(),
+    close: () => http.close(),
+    tenants: {
+      create: (input) => createTenant(store, input, publicConfig()),
+      list: () => listTenants(store, publicConfig()),
+      rotateKey: (tenantId, opts = {}) => rotateKey(store, tenantId, opts, publicConfig()),
+      delete: (tenantId) => deleteTenant(store, tenantId),
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * keyset (RFC 9865 cursors). Filtering and sorting run in the database
  * (DESIGN rule 4); the filter's attributes are checked against the schema first.
  */
-import { checkFilterAttributes } from './filter-check.ts';
+import { checkFilter } from '../scim/filter/evaluate.ts';
 import type { DirectoryContext, ReadOptions } from './resources.ts';
 import type { Filter } from '../scim/filter/ast.ts';
 import type { Keyset, LoadedResource, ResourceKind, SortSpec } from '../store/store.ts';
@@ -34,7 +34,7 @@ export interface ListPage {
 export async function listResources(ctx: DirectoryContext, type: string, q: ListQuery): Promise<ListPage> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = rs.resourceType.name as ResourceKind;
-  if (q.filter !== undefined) checkFilterAttributes(rs, q.filter);
+  if (q.filter !== undefined) checkFilter(q.filter, rs);
   // `withGroups` and `locationBase` are optional extras the SQL stores read beyond QueryOptions.
   const base = {
     ...(q.filter !== undefined ? { filter: q.filter } : {}),

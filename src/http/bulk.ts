@@ -10,7 +10,7 @@ import { etagOf, locationOf } from '../directory/render.ts';
 import {
   conflict, internalError, invalidSyntax, invalidValue, isScimError, payloadTooLarge,
 } from '../scim/errors.ts';
-import { BULK_REQUEST_URN, BULK_RESPONSE_URN } from '../scim/messages.ts';
+import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/messages.ts';
 import { contextFor } from './scim-env.ts';
 import type { ScimError } from '../scim/errors.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
@@ -224,7 +224,10 @@ async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<stri
       case 'PUT':
       case 'PATCH': {
         const fn = op.method === 'PUT' ? replaceResource : patchResource;
-        const r = await fn(ctx, rs.resourceType.name, id as string, data, op.version, read);
+        // RFC 7644 §3.7.3's own example gives a PATCH operation's `data` as the bare
+        // list of operations; read that as the PatchOp message it stands for.
+        const body = op.method === 'PATCH' && Array.isArray(data) ? { schemas: [PATCH_OP_URN], Operations: data } : data;
+        const r = await fn(ctx, rs.resourceType.name, id as string, body, op.version, read);
         return { ...head, location, version: etagOf(r.version), status: '200' };
       }
       default:

@@ -2,7 +2,7 @@
  * Lists and searches: `GET /Users`, `POST /Users/.search` (RFC 7644 §3.4.2, §3.4.3),
  * index paging (§3.4.2.4) and cursor paging (RFC 9865), and the root `POST /.search`.
  */
-import { checkFilterAttributes } from '../directory/filter-check.ts';
+import { checkFilter } from '../scim/filter/evaluate.ts';
 import { listResources } from '../directory/list.ts';
 import { renderResource } from '../directory/render.ts';
 import { invalidPath, invalidValue, isScimError } from '../scim/errors.ts';
@@ -48,7 +48,7 @@ function parseFilterText(env: ScimEnv, text: string | undefined): Filter | undef
 /** One resource type (`/Users`, `/Groups`, and their `.search`). */
 export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, p: SearchParams): Promise<ScimResponse> {
   const filter = parseFilterText(env, p.filter);
-  if (filter !== undefined) checkFilterAttributes(rs, filter);
+  if (filter !== undefined) checkFilter(filter, rs);
   const sort = parseSort(rs, p);
   const { startIndex, count } = paging(env, p);
   const read = readOptionsFor(rs, p);
@@ -111,7 +111,7 @@ export async function rootSearchRoute(env: ScimEnv, req: ScimRequest, p: SearchP
   for (const rt of env.registry.resourceTypes()) {
     const rs = env.registry.resourceSchema(rt.name);
     try {
-      if (filter !== undefined) checkFilterAttributes(rs, filter);
+      if (filter !== undefined) checkFilter(filter, rs);
       types.push(rs);
     } catch (e) {
       if (!isScimError(e)) throw e;

@@ -64,14 +64,19 @@ function searchBlock(defs: readonly AttributeDefinition[], block: Record<string,
 
 /** Builds the search document of a stored resource body (no id/meta/members/groups). */
 export function buildSearchDoc(rs: ResourceSchema, data: ScimResource): Record<string, unknown> {
-  // `schemas` is filterable (RFC 7644 §3.4.2.2) though no schema defines it.
-  const doc = searchBlock([SCHEMAS_ATTRIBUTE, ...commonAttributes, ...rs.core.attributes], data);
+  const doc = searchBlock([...commonAttributes, ...rs.core.attributes], data);
+  // `schemas` is filterable (RFC 7644 §3.4.2.2) though no schema defines it. It is
+  // derived exactly as responses render it: the core URN plus each extension whose
+  // block is present (the stored body does not keep the client's `schemas`).
+  const schemas = [rs.core.id];
   for (const ext of rs.extensions) {
     const block = data[ext.id];
     if (block !== null && typeof block === 'object' && !Array.isArray(block)) {
       doc[ext.id] = searchBlock(ext.attributes, block as Record<string, unknown>);
+      schemas.push(ext.id);
     }
   }
+  doc['schemas'] = searchValue(SCHEMAS_ATTRIBUTE, schemas, true);
   return doc;
 }
 

@@ -19,9 +19,11 @@ export function resourceResponse(
   status: number, rs: ResourceSchema, r: LoadedResource, req: ScimRequest, p: Projection, location = false,
 ): ScimResponse {
   const body = projectResource(rs, renderResource(rs, r, req.baseUrl), p);
-  const headers: Record<string, string> = { ETag: etagOf(r.version) };
+  const uri = locationOf(req.baseUrl, rs, r.id);
+  // RFC 7643 §3.1: `meta.location` "MUST be the same as the Content-Location HTTP response header".
+  const headers: Record<string, string> = { ETag: etagOf(r.version), 'Content-Location': uri };
   // RFC 7644 §3.3: 201 carries the resource URI in `Location`.
-  if (location) headers['Location'] = locationOf(req.baseUrl, rs, r.id);
+  if (location) headers['Location'] = uri;
   return { status, headers, body };
 }
 

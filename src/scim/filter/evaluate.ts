@@ -22,6 +22,7 @@ import { compareCodePoints } from './compare.ts';
 import { dateTimeKey } from './datetime.ts';
 import { formatAttrPath } from './format.ts';
 import { comparisonTarget, resolveFilterPath } from './target.ts';
+import { chainOperands } from './chain.ts';
 
 export { compareCodePoints } from './compare.ts';
 
@@ -99,19 +100,6 @@ function compileCompare(f: CompareFilter, rs: ResourceSchema, outer: ResolvedAtt
     return Array.isArray(v) ? v.some(test) : v !== undefined && v !== null && test(v);
   };
   return f.op === 'ne' ? (t) => !any(t) : any;
-}
-
-/** Operands of a left-leaning `and`/`or` chain, leftmost first, without recursion. */
-function chainOperands(f: Filter & { kind: 'and' | 'or' }): Filter[] {
-  const out: Filter[] = [];
-  let node: Filter = f;
-  while (node.kind === f.kind) {
-    const n = node as Filter & { kind: 'and' | 'or' };
-    out.push(n.right);
-    node = n.left;
-  }
-  out.push(node);
-  return out.reverse();
 }
 
 function compile(f: Filter, rs: ResourceSchema, outer: ResolvedAttribute | undefined): (t: Target) => boolean {

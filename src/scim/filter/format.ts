@@ -5,6 +5,7 @@
  */
 import { invalidFilter } from '../errors.ts';
 import type { AttrPath, CompValue, Filter } from './ast.ts';
+import { chainOperands } from './chain.ts';
 
 /** `[URI ":"] ATTRNAME ["." ATTRNAME]` */
 export function formatAttrPath(p: AttrPath): string {
@@ -21,19 +22,6 @@ export function formatValue(v: CompValue): string {
   return JSON.stringify(v);
 }
 
-/** Operands of a left-leaning chain of `kind`, leftmost first, collected without recursion. */
-function chain(f: Filter & { kind: 'and' | 'or' }): Filter[] {
-  const rights: Filter[] = [];
-  let node: Filter = f;
-  while (node.kind === f.kind) {
-    const n = node as Filter & { kind: 'and' | 'or' };
-    rights.push(n.right);
-    node = n.left;
-  }
-  rights.push(node);
-  return rights.reverse();
-}
-
 /** Formats a filter AST as canonical SCIM filter text. */
 export function formatFilter(f: Filter): string {
   switch (f.kind) {
@@ -47,7 +35,7 @@ export function formatFilter(f: Filter): string {
       return `${formatAttrPath(f.path)}[${formatFilter(f.filter)}]`;
     case 'and':
     case 'or': {
-      const parts = chain(f).map((operand, i) => {
+      const parts = chainOperands(f).map((operand, i) => {
         const text = formatFilter(operand);
         // A right operand of the same kind was grouped explicitly; `or` inside `and` needs parentheses.
         const needsParens = (operand.kind === f.kind && i > 0) || (f.kind === 'and' && operand.kind === 'or');

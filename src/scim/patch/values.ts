@@ -4,6 +4,7 @@
  */
 import { foldCase } from '../schema/fold.ts';
 import type { AttributeDefinition } from '../schema/types.ts';
+import { jsonEqual } from '../schema/json.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -28,21 +29,7 @@ export function setOwn(obj: JsonObject, key: string, value: unknown): void {
 export const own = (obj: JsonObject, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
 
 /** Structural equality (key order ignored), exact. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    for (const k of ka) if (!Object.hasOwn(b, k) || !deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
+export const deepEqual = jsonEqual;
 
 /** Equality of one simple value under an attribute's case rule. */
 function simpleEqual(def: AttributeDefinition, a: unknown, b: unknown): boolean {

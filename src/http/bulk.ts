@@ -163,6 +163,10 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
     const result = await execute(env, req, op, ids, { dupes, cyclic, definer });
     if (result.status !== undefined && Number(result.status) >= 400) errors++;
     results.set(op.index, result);
+    // Each operation is its own (synchronous SQLite) transaction: yield to the event
+    // loop between them so a 1,000-operation Bulk does not hold up other requests,
+    // health checks or a SIGTERM for its whole duration.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   };
   for (const op of ops) await run(op);
 

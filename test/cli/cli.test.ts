@@ -181,7 +181,7 @@ describe('beside a running roster serve', () => {
   const status = async (base: string, key: string): Promise<number> =>
     (await fetch(`${base}/Users`, { headers: { authorization: `Bearer ${key}` } })).status;
 
-  test('a key from tenants create works at once; rotate-key; grace; delete → 401', async () => {
+  test('AU-6, AU-7: a key from tenants create works at once in a running server; rotate-key from another process; grace; delete → 401', async () => {
     const created = JSON.parse((await roster(['tenants', 'create', '--name', 'Live', '--idp', 'okta', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
     const base = `${url}/scim/v2/${created.id}`;
     assert.equal(await status(base, created.apiKey), 200);

@@ -73,7 +73,7 @@ describe('discovery', () => {
     assert.equal(one.body.endpoint, '/Groups');
   });
 
-  it('filter on /Schemas or /ResourceTypes → 403; discovery requires authentication', async () => {
+  it('AU-12: filter on /Schemas or /ResourceTypes → 403; discovery requires authentication', async () => {
     for (const p of ['/Schemas?filter=id%20pr', '/ResourceTypes?filter=name%20eq%20%22User%22']) {
       const r = await a.call('GET', p);
       assert.equal(r.status, 403, p);

@@ -24,7 +24,7 @@ const SEEDS = [
 ];
 const NOISE = ['(', ')', '[', ']', '"', '\\', ' ', '.', ':', '-', 'e', '0', 'u', 'not', ' and ', ' or ', 'pr', '\u0000', '😀', '\ud800'];
 
-describe('parseFilter properties', () => {
+describe('parseFilter properties (RELIABILITY IN-1)', () => {
   test('formatFilter output parses back to the identical AST', () => {
     fc.assert(
       fc.property(filterArb, (ast) => {

@@ -19,6 +19,8 @@ export interface ListQuery {
   readonly cursorMode?: boolean;
   readonly keyset?: Keyset;
   readonly read: ReadOptions;
+  /** The caller has already run `checkFilter(filter, rs)` on this filter (skip the second check). */
+  readonly filterChecked?: boolean;
 }
 
 export interface ListPage {
@@ -34,7 +36,7 @@ export interface ListPage {
 export async function listResources(ctx: DirectoryContext, type: string, q: ListQuery): Promise<ListPage> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = rs.resourceType.name as ResourceKind;
-  if (q.filter !== undefined) checkFilter(q.filter, rs);
+  if (q.filter !== undefined && q.filterChecked !== true) checkFilter(q.filter, rs);
   // `withGroups` and `locationBase` are optional extras the SQL stores read beyond QueryOptions.
   const base = {
     ...(q.filter !== undefined ? { filter: q.filter } : {}),

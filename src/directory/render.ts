@@ -21,9 +21,10 @@ export function renderResource(rs: ResourceSchema, r: LoadedResource, baseUrl: s
   const schemas = [rs.core.id];
   for (const ext of rs.extensions) if (r.data[ext.id] !== undefined) schemas.push(ext.id);
   const out: ScimResource = { schemas, id: r.id };
-  for (const [k, v] of Object.entries(r.data)) {
+  // for…in over a parsed JSON object (own, enumerable keys only): no entries array per resource.
+  for (const k in r.data) {
     if (k === 'schemas' || k === 'id' || k === 'meta' || k === 'members' || k === 'groups') continue;
-    out[k] = v;
+    out[k] = r.data[k];
   }
   if (r.members !== undefined) {
     out.members = r.members.map((m) => ({

@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { notFound, preconditionFailed } from '../scim/errors.ts';
+import { compareCodePoints } from '../scim/filter/evaluate.ts';
 import { applyPatch, patchNeedsMembers } from '../scim/patch/apply.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
 import { validateResource } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { sameJson } from './same-json.ts';
-import type { LoadedResource, ResourceKind, Store, StoreTx } from '../store/store.ts';
+import type { LoadedResource, ResourceKind, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
 
 /** Everything a use case needs; the tenant is a parameter (DESIGN rule 6). */
@@ -93,20 +94,33 @@ async function reload(tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id
   return r;
 }
 
-/** POST: validates, issues a server id (client `id` ignored; RFC 7643 §3.1), inserts with memberships. */
+/** Whether the response needs rows other than the resource's own (members / groups). */
+const needsRelations = (kind: ResourceKind, read: ReadOptions): boolean =>
+  (kind === 'Group' && read.withMembers) || (kind === 'User' && read.withGroups);
+
+/**
+ * POST: validates, issues a server id (client `id` ignored; RFC 7643 §3.1), inserts with
+ * memberships. The response is built from what was written, not read back: a new User
+ * is in no group yet, a new Group's members are the resolved ones, in the store's order.
+ */
 export async function createResource(ctx: DirectoryContext, type: string, body: unknown, read: ReadOptions): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
+  const kind = kindOf(rs);
   const { data, members } = splitBody(rs, validateResource(rs, body, 'create'));
   const candidates = membersFromBody(members);
   const id = randomUUID();
   const ts = ctx.now().toISOString();
-  return ctx.store.transaction(async (tx) => {
-    const resolved = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates) : [];
+  const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
+  const resolved = await ctx.store.transaction(async (tx) => {
+    const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates) : [];
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
-    await tx.insertResource({ tenantId: ctx.tenantId, type: kindOf(rs), id, data, version: 1, created: ts, lastModified: ts });
-    if (resolved.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: resolved, remove: [] });
-    return reload(tx, ctx, rs, id, read);
+    await tx.insertResource(stored);
+    if (ms.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: ms, remove: [] });
+    return ms;
   });
+  if (kind === 'Group' && read.withMembers) return { ...stored, members: [...resolved].sort((a, b) => compareCodePoints(a.value, b.value)) };
+  if (kind === 'User' && read.withGroups) return { ...stored, groups: [] };
+  return stored;
 }
 
 /** GET by id (RFC 7644 §3.4.1); 404 when absent or owned by another tenant. */
@@ -179,19 +193,24 @@ export async function patchResource(
       const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
     }
-    await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
-    return reload(tx, ctx, rs, id, read);
+    const written = await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
+    // Members / groups are read only when the response returns them (a Group PATCH answered
+    // 204, or `excludedAttributes=members`, never reads the member list).
+    return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;
   });
 }
 
-/** Writes the new body with version+1 when something changed; the version check is in the UPDATE itself. */
-async function commit(tx: StoreTx, ctx: DirectoryContext, cur: LoadedResource, data: ScimResource, changed: boolean): Promise<void> {
-  if (!changed) return;
-  const ok = await tx.updateResource(
-    { tenantId: cur.tenantId, type: cur.type, id: cur.id, data, version: cur.version + 1, created: cur.created, lastModified: ctx.now().toISOString() },
-    cur.version,
-  );
+/**
+ * Writes the new body with version+1 when something changed (the version check is in
+ * the UPDATE itself); returns the resource as now stored, without members / groups.
+ */
+async function commit(tx: StoreTx, ctx: DirectoryContext, cur: LoadedResource, data: ScimResource, changed: boolean): Promise<StoredResource> {
+  const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
+  if (!changed) return base;
+  const next: StoredResource = { ...base, data, version: cur.version + 1, lastModified: ctx.now().toISOString() };
+  const ok = await tx.updateResource(next, cur.version);
   if (!ok) throw preconditionFailed('The resource was changed by another request; retry.');
+  return next;
 }
 
 /** DELETE (RFC 7644 §3.6): 404 when absent; memberships go with the resource. */

@@ -57,7 +57,7 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
     projectResource(rs, renderResource(rs, r, req.baseUrl), p);
 
   if (p.cursor === undefined) {
-    const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, sort), startIndex, count, read });
+    const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, sort), startIndex, count, read, filterChecked: true });
     return listBody(page.totalResults, page.resources.map(render), { startIndex });
   }
 
@@ -73,7 +73,7 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
   // RFC 9865: an empty `cursor` asks for the first page.
   const keyset = p.cursor === '' ? undefined : codec.decode(p.cursor, binding);
   const page = await listResources(ctx, rs.resourceType.name, {
-    ...opt(filter, sort), startIndex: 1, count, cursorMode: true, ...(keyset !== undefined ? { keyset } : {}), read,
+    ...opt(filter, sort), startIndex: 1, count, cursorMode: true, ...(keyset !== undefined ? { keyset } : {}), read, filterChecked: true,
   });
   const rows = page.resources;
   const first = rows[0];

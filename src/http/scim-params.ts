@@ -30,20 +30,25 @@ export function parseAttributeNames(raw: string | readonly string[] | null | und
   return parseAttributeList(typeof raw === 'string' ? raw : raw.join(','));
 }
 
-const one = (q: URLSearchParams, name: string): string | undefined => {
-  // Parameter names are matched case-insensitively (RFC 7644 §3.4.2 names are attribute-like).
-  for (const [k, v] of q) if (k.toLowerCase() === name.toLowerCase()) return v;
-  return undefined;
-};
+/** The first value of each parameter, by lower-cased name (RFC 7644 §3.4.2 names are attribute-like: case-insensitive). */
+function byName(q: URLSearchParams): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of q) {
+    const n = k.toLowerCase();
+    if (!out.has(n)) out.set(n, v);
+  }
+  return out;
+}
 
 /** Reads the list parameters of a GET (RFC 7644 §3.4.2). */
 export function searchParamsFromQuery(q: URLSearchParams): SearchParams {
-  const filter = one(q, 'filter');
-  const sortBy = one(q, 'sortBy');
-  const sortOrder = one(q, 'sortOrder');
-  const startIndex = one(q, 'startIndex');
-  const count = one(q, 'count');
-  const cursor = one(q, 'cursor');
+  const m = byName(q);
+  const filter = m.get('filter');
+  const sortBy = m.get('sortby');
+  const sortOrder = m.get('sortorder');
+  const startIndex = m.get('startindex');
+  const count = m.get('count');
+  const cursor = m.get('cursor');
   return {
     ...(filter !== undefined ? { filter } : {}),
     ...(sortBy !== undefined && sortBy !== '' ? { sortBy } : {}),
@@ -51,12 +56,16 @@ export function searchParamsFromQuery(q: URLSearchParams): SearchParams {
     ...(startIndex !== undefined && startIndex.trim() !== '' ? { startIndex } : {}),
     ...(count !== undefined && count.trim() !== '' ? { count } : {}),
     ...(cursor !== undefined ? { cursor } : {}),
-    ...projectionFromQuery(q),
+    ...projection(m),
   };
 }
 
+const NO_PATHS: readonly AttrPath[] = Object.freeze([]);
+const attrs = (raw: string | undefined): readonly AttrPath[] => (raw === undefined || raw === '' ? NO_PATHS : parseAttributeNames(raw));
+const projection = (m: Map<string, string>): Projection => ({ attributes: attrs(m.get('attributes')), excludedAttributes: attrs(m.get('excludedattributes')) });
+
 export function projectionFromQuery(q: URLSearchParams): Projection {
-  return { attributes: parseAttributeNames(one(q, 'attributes')), excludedAttributes: parseAttributeNames(one(q, 'excludedAttributes')) };
+  return projection(byName(q));
 }
 
 /** Reads a SearchRequest body (RFC 7644 §3.4.3) with H2's `parseSearchRequest`. */

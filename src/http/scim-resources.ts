@@ -50,10 +50,29 @@ export async function replaceRoute(env: ScimEnv, req: ScimRequest, rs: ResourceS
   return resourceResponse(200, rs, r, req, p);
 }
 
-/** RFC 7644 §3.5.2: 200 with the resource (Okta and Entra accept it; `attributes` honoured). */
+/** Whether the request names `attributes` or `excludedAttributes` (RFC 7644 §3.9). */
+function asksForProjection(q: URLSearchParams): boolean {
+  for (const k of q.keys()) {
+    const n = k.toLowerCase();
+    if (n === 'attributes' || n === 'excludedattributes') return true;
+  }
+  return false;
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH answers 200 with the resource or 204 No Content.
+ * - Users: 200 with the resource (Okta reads it back).
+ * - Groups: 204 with the new `ETag` (Entra expects 204, Okta accepts it; IDP-QUIRKS
+ *   Entra 12, Okta 12), so adding one member never renders the whole member list;
+ *   with `attributes` / `excludedAttributes` (RFC 7644 §3.9) a 200 with the projected
+ *   resource, whose member rows are read only if the projection returns them.
+ */
 export async function patchRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), readOptionsFor(rs, p));
+  const noBody = rs.resourceType.name === 'Group' && !asksForProjection(req.query);
+  const read = noBody ? { withMembers: false, withGroups: false } : readOptionsFor(rs, p);
+  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read);
+  if (noBody) return { status: 204, headers: { ETag: etagOf(r.version) } };
   return resourceResponse(200, rs, r, req, p);
 }
 

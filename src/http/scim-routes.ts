@@ -117,7 +117,9 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
   return async (incoming) => {
     const { request, applied, patchOptions } = profile(incoming.tenant.idp).normalise(incoming);
     if (applied.length > 0 && incoming.logFields !== undefined) incoming.logFields.compat = applied;
-    const req: ScimRequest = { ...request, compat: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch } };
+    // A descriptor copy, not a spread: the transport's lazy `log` getter stays lazy.
+    const req = Object.defineProperties({}, Object.getOwnPropertyDescriptors(request)) as ScimRequest & { compat?: ScimRequest['compat'] };
+    Object.defineProperty(req, 'compat', { value: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch }, enumerable: true });
     try {
       return await route(env, req);
     } catch (e) {

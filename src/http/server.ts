@@ -146,7 +146,12 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         // meta.location uses the base the client called: both bases work with its key.
         baseUrl: publicUrl + route.basePath,
         requestId,
-        log: logger.child({ requestId, tenantId: tenant.id }),
+        // Created on first use (a pino child per request is measurable; most requests never log beyond the request line).
+        get log(): Logger {
+          const child = logger.child({ requestId, tenantId: tenant?.id });
+          Object.defineProperty(this, 'log', { value: child, enumerable: true });
+          return child;
+        },
         logFields,
       };
       const response = await scimHandler(request);

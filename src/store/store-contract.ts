@@ -79,6 +79,65 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       assert.deepEqual((await s.listApiKeys(a.id)).map((k) => k.id).sort(), ['k1', 'k2']);
     }));
 
+    it('finds a key with its tenant in one call; nothing for an unknown key or a deleted tenant', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const key = { id: 'k1', tenantId: a.id, digest: 'd1', last4: '1111', createdAt: T0, expiresAt: null };
+      await s.insertApiKey(key);
+      assert.deepEqual(await s.findApiKeyWithTenant('k1'), { key, tenant: a });
+      assert.equal(await s.findApiKeyWithTenant('nope'), undefined);
+      // Expiry is visible at once (no cache).
+      await s.expireApiKeys(a.id, '2025-01-01T00:00:00.000Z');
+      assert.equal((await s.findApiKeyWithTenant('k1'))?.key.expiresAt, '2025-01-01T00:00:00.000Z');
+      await s.deleteTenant(a.id);
+      assert.equal(await s.findApiKeyWithTenant('k1'), undefined);
+    }));
+
+    it('keeps totalResults exact: inserts, failed inserts, deletes, filters, partial and empty pages, tenant delete', withStore(async (s) => {
+      const a = tenant();
+      const b = tenant();
+      await s.createTenant(a);
+      await s.createTenant(b);
+      const total = async (t: string, type: ResourceKind, opts: { filter?: Filter; startIndex?: number; count?: number } = {}): Promise<number> =>
+        (await s.query(t, type, { ...(opts.filter ? { filter: opts.filter } : {}), startIndex: opts.startIndex ?? 1, count: opts.count ?? 100, withMembers: false })).totalResults;
+      assert.equal(await total(a.id, 'User'), 0);
+      const users = [];
+      for (let i = 0; i < 7; i++) users.push(userRes(a.id, `u${i}`));
+      for (const u of users) await s.insertResource(u);
+      await s.insertResource(groupRes(a.id, 'g1'));
+      await s.insertResource(userRes(b.id, 'other'));
+      await rejectsWith(s.insertResource(userRes(a.id, 'U0')), 'uniqueness');
+      // A transaction that fails rolls its count back with it.
+      await assert.rejects(s.transaction(async (tx) => {
+        await tx.insertResource(userRes(a.id, 'rolled-back'));
+        throw new Error('abort');
+      }));
+      for (const [startIndex, count] of [[1, 0], [1, 3], [1, 100], [5, 2], [7, 5], [8, 5], [50, 5]] as const) {
+        assert.equal(await total(a.id, 'User', { startIndex, count }), 7, `startIndex=${startIndex} count=${count}`);
+      }
+      assert.equal(await total(a.id, 'Group'), 1);
+      assert.equal(await total(b.id, 'User'), 1);
+      const f = eq('userName', 'U3');
+      for (const [startIndex, count] of [[1, 0], [1, 1], [1, 10], [2, 10], [9, 10]] as const) {
+        assert.equal(await total(a.id, 'User', { filter: f, startIndex, count }), 1, `filter startIndex=${startIndex} count=${count}`);
+      }
+      const pr: Filter = { kind: 'present', path: { name: 'userName' } };
+      for (const [startIndex, count] of [[1, 3], [3, 3], [6, 3], [7, 3], [8, 3], [20, 3]] as const) {
+        assert.equal(await total(a.id, 'User', { filter: pr, startIndex, count }), 7, `pr startIndex=${startIndex} count=${count}`);
+      }
+      assert.equal(await total(a.id, 'User', { filter: eq('userName', 'nobody') }), 0);
+      assert.equal(await s.deleteResource(a.id, 'User', users[0]!.id), true);
+      assert.equal(await s.deleteResource(a.id, 'User', users[0]!.id), false);
+      assert.equal(await total(a.id, 'User'), 6);
+      assert.equal(await s.deleteTenant(a.id), true);
+      assert.equal(await total(a.id, 'User'), 0);
+      assert.equal(await total(b.id, 'User'), 1);
+      // A re-created tenant with the same id starts from zero.
+      await s.createTenant(a);
+      await s.insertResource(userRes(a.id, 'again'));
+      assert.equal(await total(a.id, 'User', { count: 0 }), 1);
+    }));
+
     it('inserts, gets, updates with a version check, deletes', withStore(async (s) => {
       const a = tenant();
       await s.createTenant(a);

@@ -138,6 +138,12 @@ export interface Store extends StoreTx {
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The key and its tenant in one indexed lookup (authentication runs it on every
+   * request); `undefined` when the key or its tenant does not exist. Never cached:
+   * rotation and revocation take effect at once in every process.
+   */
+  findApiKeyWithTenant(id: string): Promise<{ key: ApiKeyRecord; tenant: Tenant } | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   /** Sets `expiresAt` on every live key of the tenant (rotation/revocation), in one statement. */
   expireApiKeys(tenantId: string, at: string): Promise<void>;

@@ -13,7 +13,7 @@
  * (RFC 7644 §7.7: no cleartext credentials); digests are compared with
  * `crypto.timingSafeEqual`, never `===`.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, Store, Tenant } from '../store/store.ts';
 
 export const API_KEY_PREFIX = 'roster_';
@@ -120,12 +120,14 @@ export function isExpired(record: Pick<ApiKeyRecord, 'expiresAt'>, now: Date): b
 export async function verifyApiKey(store: Store, key: string, now: Date = new Date()): Promise<Tenant | undefined> {
   const parsed = parseApiKey(key);
   if (!parsed) return undefined;
-  const record = await store.findApiKey(parsed.id);
-  if (!record) return undefined;
+  // One statement for the key and its tenant; a deleted tenant has no row to join.
+  const found = await store.findApiKeyWithTenant(parsed.id);
+  if (!found) return undefined;
+  const record = found.key;
   const expected = Buffer.from(record.digest, 'hex');
-  const actual = createHash('sha256').update(parsed.secret, 'utf8').digest();
+  const actual = hash('sha256', parsed.secret, 'buffer');
   // AU-5: constant-time comparison of equal-length digests.
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   if (isExpired(record, now)) return undefined;
-  return store.getTenant(record.tenantId);
+  return found.tenant;
 }

@@ -39,10 +39,20 @@ async function get(c: Client, path: string): Promise<Json> {
   assert.equal(r.status, 200, `GET ${path}: ${JSON.stringify(r.body)}`);
   return r.body;
 }
+/**
+ * RFC 7644 §3.5.2: a successful PATCH answers 200 with the resource, or 204. Roster
+ * answers 200 for Users and 204 (with the new ETag) for Groups unless the request
+ * names `attributes`/`excludedAttributes`; either way the resource is read back.
+ */
 async function patchOk(c: Client, path: string, body: Json): Promise<Json> {
   const r = await c.call('PATCH', path, body);
-  assert.equal(r.status, 200, `PATCH ${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
+  const group = path.startsWith('/Groups/');
+  assert.equal(r.status, group ? 204 : 200, `PATCH ${path}: ${JSON.stringify(r.body)}`);
+  if (!group) return r.body;
+  const now = await c.call('GET', path);
+  assert.equal(now.status, 200);
+  assert.equal(r.headers.get('etag'), now.body.meta.version, 'the 204 carries the new ETag');
+  return now.body;
 }
 const memberIds = (g: Json): string[] => ((g.members ?? []) as { value: string }[]).map((m) => m.value).sort();
 const sorted = (xs: string[]): string[] => [...xs].sort();

@@ -35,30 +35,45 @@ describe('group membership', () => {
     assert.equal(user.body.groups[0].display, 'Engineering');
   });
 
-  it('PATCH add / remove by filter / Entra remove-with-value / replace; no-op keeps the ETag', async () => {
+  it('PATCH add / remove by filter / Entra remove-with-value / replace; 204 with the new ETag; no-op keeps the ETag', async () => {
     const gid = await createGroup(a, 'Ops', [u[0] as string]);
+    const members = async (): Promise<string[]> => memberIds((await a.call('GET', `/Groups/${gid}`)).body);
+    // RFC 7644 §3.5.2: 204 No Content (Entra, Okta); the ETag is the new version.
     const add = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: [{ value: u[1] }, { value: u[2] }] }));
-    assert.equal(add.status, 200, JSON.stringify(add.body));
-    assert.deepEqual(memberIds(add.body), [u[0], u[1], u[2]].sort());
+    assert.equal(add.status, 204, JSON.stringify(add.body));
+    assert.equal(add.body, undefined);
+    assert.deepEqual(await members(), [u[0], u[1], u[2]].sort());
     const etag = add.headers.get('etag');
+    const got = await a.call('GET', `/Groups/${gid}`);
+    assert.equal(got.headers.get('etag'), etag);
+    assert.equal(got.body.meta.version, etag);
     // Replayed add (CC-8): succeeds, changes nothing.
     const again = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: [{ value: u[1] }] }));
-    assert.equal(again.status, 200);
+    assert.equal(again.status, 204);
     assert.equal(again.headers.get('etag'), etag);
-    assert.equal(again.body.meta.lastModified, add.body.meta.lastModified);
+    assert.equal((await a.call('GET', `/Groups/${gid}`)).body.meta.lastModified, got.body.meta.lastModified);
     const rm = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'remove', path: `members[value eq "${u[0]}"]` }));
-    assert.deepEqual(memberIds(rm.body), [u[1], u[2]].sort());
+    assert.equal(rm.status, 204);
+    assert.notEqual(rm.headers.get('etag'), etag);
+    assert.deepEqual(await members(), [u[1], u[2]].sort());
     const entra = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'Remove', path: 'members', value: [{ value: u[1] }] }));
-    assert.equal(entra.status, 200, JSON.stringify(entra.body));
-    assert.deepEqual(memberIds(entra.body), [u[2]]);
-    const rep = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'replace', path: 'members', value: [{ value: u[3] }] }));
+    assert.equal(entra.status, 204, JSON.stringify(entra.body));
+    assert.deepEqual(await members(), [u[2]]);
+    // With `attributes` / `excludedAttributes`: 200 and the projected resource (RFC 7644 §3.9).
+    const rep = await a.call('PATCH', `/Groups/${gid}?attributes=members`, patch({ op: 'replace', path: 'members', value: [{ value: u[3] }] }));
+    assert.equal(rep.status, 200);
     assert.deepEqual(memberIds(rep.body), [u[3]]);
-    const empty = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'replace', path: 'members', value: [] }));
-    assert.deepEqual(memberIds(empty.body), []);
+    assert.equal(rep.body.displayName, undefined);
+    const empty = await a.call('PATCH', `/Groups/${gid}?excludedAttributes=members`, patch({ op: 'replace', path: 'members', value: [] }));
+    assert.equal(empty.status, 200);
+    assert.equal(empty.body.members, undefined);
+    assert.equal(empty.body.displayName, 'Ops');
+    assert.equal(empty.headers.get('etag'), empty.body.meta.version);
+    assert.deepEqual(await members(), []);
     // Okta rename: path-less replace carrying the read-only id.
     const ren = await a.call('PATCH', `/Groups/${gid}`, patch({ op: 'replace', value: { id: gid, displayName: 'Ops 2' } }));
-    assert.equal(ren.status, 200, JSON.stringify(ren.body));
-    assert.equal(ren.body.displayName, 'Ops 2');
+    assert.equal(ren.status, 204, JSON.stringify(ren.body));
+    assert.equal((await a.call('GET', `/Groups/${gid}`)).body.displayName, 'Ops 2');
   });
 
   it('excludedAttributes=members omits members (by id and in lists)', async () => {

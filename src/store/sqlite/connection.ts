@@ -18,12 +18,15 @@ export interface ConnectionOptions {
   readonly busyTimeoutMs: number;
   /** The reader connection refuses writes (`query_only`). */
   readonly readOnly?: boolean;
+  /** Called with every statement run (values inlined): tests pin query plans with it, the bench records the ceiling's SQL. */
+  readonly trace?: (sql: string) => void;
 }
 
 /** Opens one connection with Roster's pragmas; creates the parent directory. */
 export function openConnection(file: string, opts: ConnectionOptions): SqliteDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  const trace = opts.trace;
+  const db = new Database(file, trace !== undefined ? { verbose: (sql?: unknown) => trace(String(sql)) } : {});
   try {
     // busy_timeout first: switching to WAL itself may have to wait for a lock.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);

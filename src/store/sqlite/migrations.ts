@@ -86,4 +86,56 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'resource counts',
+    // totalResults of an unfiltered list (RFC 7644 §3.4.2) without a COUNT(*) over
+    // the tenant: one counter row per (tenant, type), kept by triggers in the same
+    // transaction as the insert or delete (a rolled-back statement rolls it back too).
+    // Deleting the tenant cascades to its counters.
+    sql: `
+      CREATE TABLE resource_counts (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        type      TEXT NOT NULL,
+        n         INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, type)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO resource_counts (tenant_id, type, n)
+        SELECT tenant_id, type, COUNT(*) FROM resources GROUP BY tenant_id, type;
+      CREATE TRIGGER resource_counts_insert AFTER INSERT ON resources BEGIN
+        INSERT INTO resource_counts (tenant_id, type, n) VALUES (NEW.tenant_id, NEW.type, 1)
+          ON CONFLICT (tenant_id, type) DO UPDATE SET n = n + 1;
+      END;
+      -- UPDATE, never an upsert: a cascade from a deleted tenant finds no row to recreate.
+      CREATE TRIGGER resource_counts_delete AFTER DELETE ON resources BEGIN
+        UPDATE resource_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND type = OLD.type;
+      END;
+    `,
+  },
+  {
+    version: 3,
+    name: 'planner statistics',
+    // Without statistics SQLite assumes ~10 rows per tenant_id, so it prefers a range
+    // over the whole tenant on a primary-key prefix, `(tenant_id=?)`, to a two-column
+    // index: deleting a user then read every member row of its tenant (the
+    // ON DELETE CASCADE of members.member_id). These rows describe the real shape
+    // (tenants are large, every other key column is selective); query-plans.test.ts
+    // pins the plans. A later ANALYZE replaces them with measured values.
+    sql: `
+      ANALYZE sqlite_schema;
+      DELETE FROM sqlite_stat1 WHERE tbl IN ('resources', 'members', 'email_values');
+      INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+        ('resources', 'sqlite_autoindex_resources_1', '1000000 100000 1'),
+        ('resources', 'resources_name', '1000000 100000 50000 1'),
+        ('resources', 'resources_type_id', '1000000 100000 50000 1'),
+        ('resources', 'resources_external_id', '1000000 100000 50000 1'),
+        ('resources', 'resources_created', '1000000 100000 50000 2'),
+        ('resources', 'resources_last_modified', '1000000 100000 50000 2'),
+        ('members', 'members', '1000000 100000 100 1'),
+        ('members', 'members_member', '1000000 100000 3'),
+        ('email_values', 'email_values', '1000000 100000 1 1'),
+        ('email_values', 'email_values_resource', '1000000 100000 2');
+      ANALYZE sqlite_schema;
+    `,
+  },
 ]);

@@ -9,6 +9,7 @@ import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
 import { runQuery } from './sqlite-query.ts';
 import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
+import type { Transaction } from 'better-sqlite3';
 import type {
   LoadedResource,
   Member,
@@ -48,6 +49,13 @@ export function rowToResource(row: ResourceRow): StoredResource {
 /** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
 export type UserGroup = { value: string; display?: string; type: 'direct' };
 
+/** Statements whose query plans are pinned by query-plans.test.ts. */
+export const SQL = {
+  idKind: 'SELECT id, type FROM resources WHERE tenant_id = ? AND id = ?',
+  idKinds: 'SELECT r.id, r.type FROM json_each(?) j CROSS JOIN resources r WHERE r.tenant_id = ? AND r.id = j.value',
+  typeCount: 'SELECT n FROM resource_counts WHERE tenant_id = ? AND type = ?',
+} as const;
+
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
   const out: T[][] = [];
@@ -79,8 +87,12 @@ export class SqliteOps implements StoreTx {
   readonly stmts: StatementCache;
   readonly registry: SchemaRegistry;
 
+  /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
+  readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
+
   constructor(db: SqliteDb, registry: SchemaRegistry) {
     this.db = db;
+    this.snapshot = db.transaction((fn: () => unknown): unknown => fn());
     this.stmts = new StatementCache(db);
     this.registry = registry;
   }
@@ -213,9 +225,17 @@ export class SqliteOps implements StoreTx {
 
   async existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>> {
     const out = new Map<string, ResourceKind>();
-    const stmt = this.stmts.get('SELECT id, type FROM resources WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))');
+    if (ids.length === 1) {
+      // The common case (one member added): a primary-key point lookup.
+      const r = this.stmts.get(SQL.idKind).get(tenantId, ids[0]) as { id: string; type: ResourceKind } | undefined;
+      if (r !== undefined) out.set(r.id, r.type);
+      return out;
+    }
+    // CROSS JOIN fixes the join order: json_each outside, one primary-key lookup per id inside.
+    // (`id IN (SELECT value FROM json_each(?))` is planned as a scan of the tenant's index.)
+    const stmt = this.stmts.get(SQL.idKinds);
     for (const c of chunks(ids)) {
-      for (const r of stmt.all(tenantId, JSON.stringify(c)) as { id: string; type: ResourceKind }[]) out.set(r.id, r.type);
+      for (const r of stmt.all(JSON.stringify(c), tenantId) as { id: string; type: ResourceKind }[]) out.set(r.id, r.type);
     }
     return out;
   }

@@ -1,7 +1,9 @@
 /**
  * `query`: filter, sort and page in SQL (DESIGN rule 4) — never load a tenant's
- * resources to filter them in JS. Index paging uses LIMIT/OFFSET with a COUNT(*)
- * of the same WHERE; keyset paging (RFC 9865 cursors) seeks past (sortKey, id).
+ * resources to filter them in JS. Index paging uses LIMIT/OFFSET; keyset paging
+ * (RFC 9865 cursors) seeks past (sortKey, id). totalResults: the per-type counter
+ * when unfiltered, `offset + rows` when the page is not full, else a COUNT(*) of
+ * the same WHERE.
  *
  * Order: with no sortBy, `id` ascending. With sortBy, ascending is
  * (key IS NULL, key, id) ascending — nulls last — and descending is its exact
@@ -11,15 +13,13 @@ import { sqliteDialect, Params } from '../sql/dialect.ts';
 import { compileFilter } from '../sql/compile-filter.ts';
 import { compileSort } from '../sql/compile-sort.ts';
 import type { CompileContext } from '../sql/compile-filter.ts';
-import { RESOURCE_COLUMNS, rowToResource } from './sqlite-ops.ts';
+import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-ops.ts';
 import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
 import type { LoadedResource, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
 
-
 export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
-  const run = (): QueryResult => query(ops, tenantId, type, opts);
-  // One read snapshot for the count, the page and its members.
-  return ops.db.inTransaction ? run() : ops.db.transaction(run).deferred();
+  // One read snapshot for the count, the page and its members (the wrapper is built once per connection).
+  return ops.db.inTransaction ? query(ops, tenantId, type, opts) : (ops.snapshot.deferred(() => query(ops, tenantId, type, opts)) as QueryResult);
 }
 
 function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
@@ -35,10 +35,14 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
   let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)}`;
   if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params)}`;
   const filterParams = [...params.values];
-
-  const total = (ops.stmts.get(`SELECT COUNT(*) AS n FROM resources r WHERE ${where}`).get(...filterParams) as { n: number }).n;
+  // RFC 7644 §3.4.2: totalResults counts every match, not the page. Unfiltered: the
+  // counter row (migration 2); filtered: COUNT(*) unless the page itself tells.
+  const countAll = (): number =>
+    opts.filter === undefined
+      ? ((ops.stmts.get(SQL.typeCount).get(tenantId, type) as { n: number } | undefined)?.n ?? 0)
+      : (ops.stmts.get(`SELECT COUNT(*) AS n FROM resources r WHERE ${where}`).get(...filterParams) as { n: number }).n;
   const count = Math.max(0, Math.floor(opts.count));
-  if (count === 0) return { totalResults: total, resources: [] };
+  if (count === 0) return { totalResults: countAll(), resources: [] };
 
   const sort = opts.sort === undefined ? undefined : compileSort(ctx, opts.sort.path);
   const key = sort?.expr;
@@ -74,6 +78,9 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
   const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${count} OFFSET ${offset}`;
   const rows = ops.stmts.get(sql).all(...params.values) as (ResourceRow & { sort_key?: unknown })[];
   if (reverse) rows.reverse();
+  // A page that is not full ends the result set: offset + rows is the total, no COUNT
+  // (a `userName eq` lookup costs one indexed read). An empty page past the start does not tell.
+  const total = ks === undefined && rows.length < count && (rows.length > 0 || offset === 0) ? offset + rows.length : countAll();
 
   const resources: LoadedResource[] = rows.map((row) => {
     const res = rowToResource(row);

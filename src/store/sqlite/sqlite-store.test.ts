@@ -7,6 +7,8 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { runStoreContract, tenant, userRes } from '../store-contract.ts';
+import { migrate, openConnection } from './connection.ts';
+import { migrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-store-'));
@@ -36,9 +38,24 @@ describe('SQLite specifics', () => {
     assert.equal((await again.getTenant(a.id))?.id, a.id);
     await again.close();
     const db = new Database(file);
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), migrations.map((m) => ({ version: m.version })));
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     db.close();
+  });
+
+  it('migration 2 back-fills the resource counters of an existing database', async () => {
+    const file = freshFile();
+    const db = openConnection(file, { synchronous: 'FULL', busyTimeoutMs: 1000 });
+    migrate(db, migrations.filter((m) => m.version === 1));
+    db.prepare("INSERT INTO tenants VALUES ('t1', 't1', 'generic', '2024-01-01T00:00:00.000Z')").run();
+    const ins = db.prepare("INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold) VALUES ('t1', ?, ?, '{}', '{}', 1, 'x', 'x', ?)");
+    for (let i = 0; i < 5; i++) ins.run('User', `u${i}`, `u${i}`);
+    ins.run('Group', 'g1', 'g1');
+    db.close();
+    const s = await openSqliteStore({ file, registry: defaultRegistry });
+    assert.equal((await s.query('t1', 'User', { startIndex: 1, count: 0, withMembers: false })).totalResults, 5);
+    assert.equal((await s.query('t1', 'Group', { startIndex: 1, count: 0, withMembers: false })).totalResults, 1);
+    await s.close();
   });
 
   it('opens concurrently from two stores without double migration', async () => {

@@ -25,6 +25,8 @@ export interface SqliteStoreOptions {
   readonly synchronous?: Synchronous;
   /** How long a writer waits for another process's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /** Called with every SQL statement either connection runs, values inlined (query-plan tests, bench tracing). */
+  readonly trace?: (sql: string) => void;
 }
 
 /** The SQLite store, with what it reports about itself. */
@@ -50,7 +52,11 @@ const toKey = (r: KeyRow): ApiKeyRecord => ({
 /** Opens (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   const file = opts.file ?? './data/roster.db';
-  const conn = { synchronous: opts.synchronous ?? 'FULL', busyTimeoutMs: opts.busyTimeoutMs ?? 5000 } as const;
+  const conn = {
+    synchronous: opts.synchronous ?? 'FULL',
+    busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
+    ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
+  } as const;
   const writerDb = openConnection(file, conn);
   let readerDb: SqliteDb | undefined;
   try {
@@ -183,6 +189,19 @@ class SqliteStoreImpl implements SqliteStore {
     return this.#read(() => {
       const r = this.#rstmts.get('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
       return r === undefined ? undefined : toKey(r);
+    });
+  }
+
+  findApiKeyWithTenant(id: string): Promise<{ key: ApiKeyRecord; tenant: Tenant } | undefined> {
+    return this.#read(() => {
+      const r = this.#rstmts
+        .get(
+          `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
+           FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`,
+        )
+        .get(id) as (KeyRow & { t_name: string; t_idp: string; t_created_at: string }) | undefined;
+      if (r === undefined) return undefined;
+      return { key: toKey(r), tenant: toTenant({ id: r.tenant_id, name: r.t_name, idp: r.t_idp, created_at: r.t_created_at }) };
     });
   }
 

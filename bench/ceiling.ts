@@ -2,17 +2,18 @@
  * The bare ceiling: a plain `node:http` server doing the SAME SQL as Roster on the
  * SAME database file (Roster's schema), with the same pragmas (WAL, `synchronous`,
  * foreign keys, busy timeout) and the same two connections (writer + query-only
- * reader) — and nothing else: no validation, no SCIM parsing beyond a regex, a
- * constant-string bearer check, JSON spliced from the stored text.
+ * reader) — and nothing else: no validation, no SCIM parsing beyond a regex, the
+ * same key-lookup statement with a bare digest check, JSON spliced from the stored text.
  *
  * Per request it runs exactly the statements Roster runs for that request (traced
- * from Roster with the store's `trace` hook; see docs/benchmark.md), minus Roster's
+ * from Roster with the store's `trace` hook; see docs/benchmark.md), including the
  * authentication lookup (api_keys ⋈ tenants). So ceiling ÷ Roster = what Roster's
  * code costs on top of the database work.
  *
  *   node --import tsx bench/ceiling.ts <db> <port>
- *   env: BENCH_TENANT (tenant id), BENCH_TOKEN (bearer), BENCH_SYNCHRONOUS (FULL|NORMAL)
+ *   env: BENCH_TENANT (tenant id), BENCH_SYNCHRONOUS (FULL|NORMAL)
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,10 +25,9 @@ type MemberRow = { group_id: string; member_id: string; member_type: string; dis
 
 const [file, portArg] = process.argv.slice(2);
 const tenant = process.env.BENCH_TENANT ?? '';
-const token = `Bearer ${process.env.BENCH_TOKEN ?? ''}`;
 const synchronous = process.env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 if (file === undefined || tenant === '') {
-  console.error('usage: BENCH_TENANT=… BENCH_TOKEN=… node --import tsx bench/ceiling.ts <db> <port>');
+  console.error('usage: BENCH_TENANT=… node --import tsx bench/ceiling.ts <db> <port>');
   process.exit(2);
 }
 
@@ -66,7 +66,27 @@ const rs = {
   byName: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND (r.name_fold IS NOT NULL AND r.name_fold = ?) ORDER BY r.id ASC LIMIT 100 OFFSET 0`),
   page: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? ORDER BY r.id ASC LIMIT ? OFFSET ?`),
   after: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND r.id > ? ORDER BY r.id ASC LIMIT ? OFFSET 0`),
+  // The key lookup Roster runs on every request (store.findApiKeyWithTenant).
+  apiKey: r.prepare(
+    `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
+     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`,
+  ),
 };
+
+/**
+ * The same authentication SQL as Roster (one key lookup by its id part) and a
+ * constant-time digest check; none of Roster's parsing, checksum or error bodies.
+ */
+function authorised(header: string | undefined): boolean {
+  if (header === undefined || !header.startsWith('Bearer roster_')) return false;
+  const [, id, rest] = header.slice(7).split('_');
+  if (id === undefined || rest === undefined || rest.length <= 6) return false;
+  const row = rs.apiKey.get(id) as { digest: string; tenant_id: string; expires_at: string | null } | undefined;
+  if (row === undefined || row.tenant_id !== tenant || row.expires_at !== null) return false;
+  const actual = createHash('sha256').update(rest.slice(0, -6), 'utf8').digest();
+  const expected = Buffer.from(row.digest, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
 
 let base = '';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -202,7 +222,7 @@ const listUsers = r.transaction((query: URLSearchParams): string => {
 });
 
 function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
-  if (req.headers.authorization !== token) return send(res, 401, '{"status":"401"}');
+  if (!authorised(req.headers.authorization)) return send(res, 401, '{"status":"401"}');
   const url = req.url ?? '/';
   const qi = url.indexOf('?');
   const path = qi < 0 ? url : url.slice(0, qi);

@@ -130,6 +130,6 @@ export async function startCeiling(o: { db: string; tenantId: string; apiKey: st
     tenantId: o.tenantId,
     logDir: o.logDir,
     args: ['--import', 'tsx', join(ROOT, 'bench/ceiling.ts'), o.db, String(port)],
-    env: { BENCH_TENANT: o.tenantId, BENCH_TOKEN: o.apiKey, BENCH_SYNCHRONOUS: o.synchronous },
+    env: { BENCH_TENANT: o.tenantId, BENCH_SYNCHRONOUS: o.synchronous },
   });
 }

@@ -3,6 +3,7 @@
  * SIGINT shuts down gracefully (CF-6). The first log line names the address
  * actually listened on (so `--port 0` can be used by scripts and tests).
  */
+import { pino } from 'pino';
 import { createRosterServer } from '../http/app.ts';
 import { createLogger } from '../http/logging.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -10,7 +11,11 @@ import { CliError, toCliError } from './errors.ts';
 import type { CommandContext } from './types.ts';
 
 export async function runServe({ config, io }: CommandContext): Promise<number> {
-  const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => io.stdout.write(line) } });
+  // The process's own stdout is written asynchronously (a pipe is synchronous on
+  // Linux, and one blocking write per request line costs the event loop); writes
+  // queue while one is in flight, and the queue is flushed on shutdown.
+  const stream = io.stdout === process.stdout ? pino.destination({ dest: 1, sync: false }) : undefined;
+  const logger = createLogger({ level: config.logLevel, destination: stream ?? { write: (line: string) => io.stdout.write(line) } });
   let roster: Awaited<ReturnType<typeof createRosterServer>>;
   try {
     roster = await createRosterServer({ config, logger });
@@ -50,11 +55,13 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   logger.info({ signal, drainMs: config.shutdownTimeoutMs }, 'Shutting down: finishing in-flight requests');
   const force = (): void => {
     logger.warn('Second signal: exiting now');
+    stream?.flushSync();
     process.exit(1);
   };
   process.once('SIGTERM', force).once('SIGINT', force);
   await http.close();
   logger.info('Stopped');
+  stream?.flushSync();
   process.off('SIGTERM', force).off('SIGINT', force);
   return 0;
 }

@@ -117,9 +117,11 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
   return async (incoming) => {
     const { request, applied, patchOptions } = profile(incoming.tenant.idp).normalise(incoming);
     if (applied.length > 0 && incoming.logFields !== undefined) incoming.logFields.compat = applied;
-    // A descriptor copy, not a spread: the transport's lazy `log` getter stays lazy.
-    const req = Object.defineProperties({}, Object.getOwnPropertyDescriptors(request)) as ScimRequest & { compat?: ScimRequest['compat'] };
-    Object.defineProperty(req, 'compat', { value: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch }, enumerable: true });
+    // The profile's result with its compat data on top: a prototype link, not a copy,
+    // so the transport's lazy `log` getter stays lazy and nothing is copied per request.
+    const req = Object.create(request, {
+      compat: { value: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch }, enumerable: true },
+    }) as ScimRequest;
     try {
       return await route(env, req);
     } catch (e) {

@@ -101,6 +101,32 @@ function projectComplex(
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
+const shownWholeCache = new WeakMap<AttributeDefinition, boolean>();
+
+/**
+ * With no `attributes`/`excludedAttributes`, an attribute returned by default whose
+ * sub-attributes are all returned by default is shown exactly as stored: its value
+ * is copied as it is, not rebuilt (the common case on every list page).
+ */
+function shownWhole(attr: AttributeDefinition): boolean {
+  let whole = shownWholeCache.get(attr);
+  if (whole === undefined) {
+    const byDefault = (d: AttributeDefinition): boolean => d.returned === 'default' || d.returned === 'always';
+    whole = byDefault(attr) && (attr.subAttributes ?? []).every(byDefault);
+    shownWholeCache.set(attr, whole);
+  }
+  return whole;
+}
+
+const coreAttributesCache = new WeakMap<ResourceSchema, readonly AttributeDefinition[]>();
+
+/** RFC 7643 §3.1: the common attributes (id, externalId, meta) belong to every resource. */
+function coreAttributes(rs: ResourceSchema): readonly AttributeDefinition[] {
+  let attrs = coreAttributesCache.get(rs);
+  if (attrs === undefined) coreAttributesCache.set(rs, (attrs = [...commonAttributes, ...rs.core.attributes]));
+  return attrs;
+}
+
 function projectAttributes(
   attrs: readonly AttributeDefinition[],
   from: Record<string, unknown>,
@@ -112,6 +138,10 @@ function projectAttributes(
   for (const attr of attrs) {
     const value = ownValue(from, attr.name);
     if (value === undefined || value === null) continue;
+    if (inc === undefined && exc === undefined && shownWhole(attr)) {
+      to[attr.name] = value;
+      continue;
+    }
     const incSel = inc?.attrs.get(attr) ?? (wholeSchema && attr.returned !== 'request' ? 'all' : undefined);
     if (!wanted(attr, incSel !== undefined, inc !== undefined)) continue;
     const excSel = exc?.attrs.get(attr);
@@ -153,8 +183,7 @@ export function projectResource(
   const exc = select(rs, opts.excludedAttributes);
   const out: ScimResource = { schemas: [rs.core.id] };
   const schemas = out['schemas'] as string[];
-  // RFC 7643 §3.1: the common attributes (id, externalId, meta) belong to every resource.
-  projectAttributes([...commonAttributes, ...rs.core.attributes], resource, inc, exc, inc?.schemas.has(rs.core) ?? false, out);
+  projectAttributes(coreAttributes(rs), resource, inc, exc, inc?.schemas.has(rs.core) ?? false, out);
   for (const ext of rs.extensions) {
     const block = ownValue(resource, ext.id);
     if (!isJsonObject(block)) continue;

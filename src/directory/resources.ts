@@ -11,7 +11,7 @@ import { parsePatchRequest } from '../scim/patch/parse.ts';
 import { validateResource } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
-import { sameJson } from './same-json.ts';
+import { jsonEqual } from '../scim/schema/json.ts';
 import type { LoadedResource, ResourceKind, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
 
@@ -156,7 +156,7 @@ export async function replaceResource(
       const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
       memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
     }
-    await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
+    await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
     return reload(tx, ctx, rs, id, read);
   });
 }
@@ -193,7 +193,7 @@ export async function patchResource(
       const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
     }
-    const written = await commit(tx, ctx, cur, data, !sameJson(data, cur.data) || memberChanged);
+    const written = await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
     // Members / groups are read only when the response returns them (a Group PATCH answered
     // 204, or `excludedAttributes=members`, never reads the member list).
     return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;

@@ -16,6 +16,7 @@ import { foldCase } from '../../scim/schema/fold.ts';
 import { sourceOf } from './attribute-source.ts';
 import type { CompileContext, ElementScope, Source } from './attribute-source.ts';
 import type { Params } from './dialect.ts';
+import { chainOperands } from '../../scim/filter/chain.ts';
 
 export type { CompileContext } from './attribute-source.ts';
 
@@ -154,19 +155,6 @@ function compilePresentResolved(ctx: CompileContext, r: ResolvedAttribute, scope
   const subs = (src.def.subAttributes ?? []).map((s) => src.scope.field(s)).filter((e): e is string => e !== undefined);
   if (subs.length === 0) return ctx.dialect.false;
   return exists(src, `(${subs.map(presentValue).join(' OR ')})`);
-}
-
-/** Operands of a left-leaning `and`/`or` chain, leftmost first, without recursion. */
-function chainOperands(f: Filter & { kind: 'and' | 'or' }): Filter[] {
-  const out: Filter[] = [];
-  let node: Filter = f;
-  while (node.kind === f.kind) {
-    const n = node as Filter & { kind: 'and' | 'or' };
-    out.push(n.right);
-    node = n.left;
-  }
-  out.push(node);
-  return out.reverse();
 }
 
 /**

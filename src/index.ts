@@ -52,6 +52,8 @@ export { createScimHandler } from './http/scim-routes.ts';
 export type { ScimHandlerDeps, ScimLimits } from './http/scim-routes.ts';
 export type { ScimHandler, ScimRequest, ScimResponse } from './http/types.ts';
 export { profileFor } from './compat/index.ts';
+export { PROFILE_MAPPING, toPlatformProfile } from './directory/profile.ts';
+export type { PlatformProfile, ProfileMapping } from './directory/profile.ts';
 export type { CompatProfile, CompatResult } from './compat/profile.ts';
 export { loadConfig, SETTINGS } from './config.ts';
 export type { Config } from './config.ts';

@@ -12,12 +12,11 @@ import { validateResource } from '../src/scim/schema/validate.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Synchronous } from '../src/store/sqlite/connection.ts';
 import type { Member } from '../src/store/store.ts';
+import { GROUP_SCHEMA, USER_SCHEMA } from '../src/scim/schema/types.ts';
 import type { ScimResource } from '../src/scim/schema/types.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 
-export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-export const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export { PATCH_OP_URN as PATCH_URN } from '../src/scim/messages.ts';
 
 export interface SeedSpec {
   readonly file: string;
@@ -48,7 +47,7 @@ export interface Seeded {
 /** A provisioning-style user body (what an IdP sends on POST /Users). */
 export function userBody(userName: string, n: number): Record<string, unknown> {
   return {
-    schemas: [USER_URN],
+    schemas: [USER_SCHEMA],
     userName,
     externalId: `ext-${n}`,
     name: { givenName: `Given${n % 997}`, familyName: `Family${n % 1009}`, formatted: `Given${n % 997} Family${n % 1009}` },
@@ -99,7 +98,7 @@ export async function seed(spec: SeedSpec): Promise<Seeded> {
     const member = (id: string): Member => ({ value: id, type: 'User' });
     for (let g = 0; g < spec.smallGroups; g++) {
       const id = randomUUID();
-      await tx.insertResource({ tenantId: tenant.id, type: 'Group', id, data: storedData('Group', { schemas: [GROUP_URN], displayName: `team-${g}` }), version: 1, created: ts, lastModified: ts });
+      await tx.insertResource({ tenantId: tenant.id, type: 'Group', id, data: storedData('Group', { schemas: [GROUP_SCHEMA], displayName: `team-${g}` }), version: 1, created: ts, lastModified: ts });
       const add: Member[] = [];
       for (let k = 0; k < Math.min(spec.smallGroupSize, spec.users); k++) add.push(member(userIds[(g * 37 + k * 101) % spec.users] as string));
       await tx.applyMembership(tenant.id, id, { add, remove: [] });
@@ -107,7 +106,7 @@ export async function seed(spec: SeedSpec): Promise<Seeded> {
     }
     if (spec.bigGroupSize > 0) {
       bigGroupId = randomUUID();
-      await tx.insertResource({ tenantId: tenant.id, type: 'Group', id: bigGroupId, data: storedData('Group', { schemas: [GROUP_URN], displayName: 'everyone' }), version: 1, created: ts, lastModified: ts });
+      await tx.insertResource({ tenantId: tenant.id, type: 'Group', id: bigGroupId, data: storedData('Group', { schemas: [GROUP_SCHEMA], displayName: 'everyone' }), version: 1, created: ts, lastModified: ts });
       await tx.applyMembership(tenant.id, bigGroupId, { add: userIds.slice(0, spec.bigGroupSize).map(member), remove: [] });
     }
   });

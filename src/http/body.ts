@@ -4,7 +4,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { invalidSyntax, payloadTooLarge, unsupportedMediaType } from '../scim/errors.ts';
-import { findDuplicateKey } from './json-keys.ts';
+import { findDuplicateKey, TOO_DEEP } from './json-keys.ts';
+
+/** The deepest array/object nesting a request body may have. */
+export const MAX_JSON_DEPTH = 64;
 
 /** Whether the request announces a body (a non-zero Content-Length or any Transfer-Encoding). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -94,7 +97,10 @@ export function parseJsonBody(bytes: Buffer): unknown {
     throw invalidSyntax(pos === undefined ? 'The request body is not valid JSON' : `The request body is not valid JSON (at position ${pos})`);
   }
   if (typeof value === 'object' && value !== null) {
-    const dup = findDuplicateKey(text);
+    const dup = findDuplicateKey(text, MAX_JSON_DEPTH);
+    // No SCIM message nests anywhere near this deep (Bulk → operation → data →
+    // attribute → element is 6); deeper bodies only serve to exhaust stacks (IN-8).
+    if (dup === TOO_DEEP) throw invalidSyntax(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
     if (dup !== undefined) {
       const name = dup.length > 64 ? `${dup.slice(0, 64)}…` : dup;
       throw invalidSyntax(name === '__proto__' ? 'The member name "__proto__" is not allowed' : `The member "${name}" appears twice in one JSON object`);

@@ -9,8 +9,14 @@ interface Frame {
   expectKey: boolean;
 }
 
-/** The first duplicated (or `__proto__`) member name, or `undefined`. Input must be valid JSON. */
-export function findDuplicateKey(text: string): string | undefined {
+/** Returned when the text nests arrays/objects deeper than the given limit. */
+export const TOO_DEEP: unique symbol = Symbol('too deep');
+
+/**
+ * The first duplicated (or `__proto__`) member name, `TOO_DEEP` when arrays/objects
+ * nest deeper than `maxDepth`, or `undefined`. Input must be valid JSON.
+ */
+export function findDuplicateKey(text: string, maxDepth = Infinity): string | typeof TOO_DEEP | undefined {
   const stack: Frame[] = [];
   let top: Frame | undefined;
   const n = text.length;
@@ -18,10 +24,10 @@ export function findDuplicateKey(text: string): string | undefined {
     const c = text.charCodeAt(i);
     if (c === 0x7b /* { */) {
       top = { keys: new Set(), expectKey: true };
-      stack.push(top);
+      if (stack.push(top) > maxDepth) return TOO_DEEP;
     } else if (c === 0x5b /* [ */) {
       top = { keys: undefined, expectKey: false };
-      stack.push(top);
+      if (stack.push(top) > maxDepth) return TOO_DEEP;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
       top = stack[stack.length - 1];

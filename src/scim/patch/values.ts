@@ -5,6 +5,7 @@
 import { foldCase } from '../schema/fold.ts';
 import type { AttributeDefinition } from '../schema/types.ts';
 import { jsonEqual } from '../schema/json.ts';
+import { invalidValue } from '../errors.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -14,11 +15,17 @@ export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' &
  * Deep copy of a JSON value. Keys are copied with `Object.fromEntries` (a define,
  * not an assignment), so an own `__proto__` key stays a plain key.
  */
-export function cloneJson<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v)])) as T;
+export function cloneJson<T>(value: T, depth = 0): T {
+  // No SCIM value nests deeper than a few levels; a deeper one is refused before it
+  // can exhaust the stack (RELIABILITY IN-8, RL-2).
+  if (depth > MAX_VALUE_DEPTH) throw invalidValue(`A value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v, depth + 1)) as T;
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v, depth + 1)])) as T;
   return value;
 }
+
+/** The deepest JSON nesting a PATCH value may have. */
+export const MAX_VALUE_DEPTH = 64;
 
 /** Defines an own, enumerable data property (never invokes a `__proto__` setter). */
 export function setOwn(obj: JsonObject, key: string, value: unknown): void {

@@ -53,13 +53,19 @@ function collectRefs(v: unknown, into: Set<string>, depth = 0): void {
 }
 
 function readOp(raw: unknown, index: number): BulkOp {
-  const bad = (detail: string): BulkOp => ({ index, method: '', path: '', refs: new Set(), error: invalidValue(`Operations[${index}]: ${detail}`) });
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object');
-  const o = lowerKeys(raw as Record<string, unknown>);
+  const o = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? lowerKeys(raw as Record<string, unknown>) : {};
   const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : '';
+  const bulkId = o['bulkid'];
+  // RFC 7644 §3.7.3: a failed operation's result still names its method and bulkId,
+  // so the client can match it to its request.
+  const bad = (detail: string): BulkOp => ({
+    index, method: method.slice(0, 16), path: '', refs: new Set(),
+    ...(typeof bulkId === 'string' && bulkId !== '' ? { bulkId } : {}),
+    error: invalidValue(`Operations[${index}]: ${detail}`),
+  });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object');
   if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) return bad('"method" must be POST, PUT, PATCH or DELETE');
   if (typeof o['path'] !== 'string' || !o['path'].startsWith('/')) return bad('"path" must be a string starting with "/"');
-  const bulkId = o['bulkid'];
   if (bulkId !== undefined && (typeof bulkId !== 'string' || bulkId === '')) return bad('"bulkId" must be a non-empty string');
   // RFC 7644 §3.7: bulkId is REQUIRED with POST.
   if (method === 'POST' && bulkId === undefined) return bad('"bulkId" is required with POST');

@@ -56,6 +56,17 @@ describe('bulk', () => {
     assert.equal((await a.call('GET', `/Groups?filter=${q('displayName sw "Cycle"')}`)).body.totalResults, 0);
   });
 
+  it('RFC 7644 §3.7.3: a malformed operation\'s result still carries its method and bulkId', async () => {
+    const r = await a.call('POST', '/Bulk', bulk([
+      { method: 'POST', path: '/Users', bulkId: 'no-data' },
+      { method: 'GET', path: '/Users', bulkId: 'wrong-method' },
+    ]));
+    assert.equal(r.status, 200);
+    const [first, second] = r.body.Operations;
+    assert.deepEqual([first.method, first.bulkId, first.status, first.response.scimType], ['POST', 'no-data', '400', 'invalidValue']);
+    assert.deepEqual([second.method, second.bulkId, second.status], ['GET', 'wrong-method', '400']);
+  });
+
   it('failOnErrors stops after N errors; unknown bulkId → 400', async () => {
     const r = await a.call('POST', '/Bulk', bulk([
       { method: 'POST', path: '/Users', bulkId: 'x1', data: { schemas: [USER] } },

@@ -9,6 +9,7 @@ import { compareCodePoints } from '../scim/filter/evaluate.ts';
 import { applyPatch, patchNeedsMembers } from '../scim/patch/apply.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
 import { validateResource } from '../scim/schema/validate.ts';
+import type { ValidateOptions } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { jsonEqual } from '../scim/schema/json.ts';
@@ -23,6 +24,8 @@ export interface DirectoryContext {
   readonly now: () => Date;
   /** Maximum PATCH operations in one request (RELIABILITY RL-6). */
   readonly maxPatchOperations: number;
+  /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md); absent = no cap. */
+  readonly maxMultiValued?: number;
   /** PATCH through an unmatched `type eq` filter creates the element (Entra) instead of 400 `noTarget`. */
   readonly patchUpsertOnNoMatch?: boolean;
   /** The tenant's SCIM base URL (for filters on `meta.location`). */
@@ -94,6 +97,10 @@ async function reload(tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id
   return r;
 }
 
+/** The multi-valued cap of POST and PUT bodies (RFC 7644 §3.3, §3.5.1; docs/scim-api.md). */
+const capOf = (ctx: DirectoryContext): ValidateOptions =>
+  ctx.maxMultiValued !== undefined ? { maxMultiValued: ctx.maxMultiValued } : {};
+
 /** Whether the response needs rows other than the resource's own (members / groups). */
 const needsRelations = (kind: ResourceKind, read: ReadOptions): boolean =>
   (kind === 'Group' && read.withMembers) || (kind === 'User' && read.withGroups);
@@ -106,7 +113,7 @@ const needsRelations = (kind: ResourceKind, read: ReadOptions): boolean =>
 export async function createResource(ctx: DirectoryContext, type: string, body: unknown, read: ReadOptions): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  const { data, members } = splitBody(rs, validateResource(rs, body, 'create'));
+  const { data, members } = splitBody(rs, validateResource(rs, body, 'create', undefined, capOf(ctx)));
   const candidates = membersFromBody(members);
   const id = randomUUID();
   const ts = ctx.now().toISOString();
@@ -150,7 +157,7 @@ export async function replaceResource(
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
-    const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false)));
+    const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false), capOf(ctx)));
     let memberChanged = false;
     if (members !== undefined && members !== null) {
       const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
@@ -182,10 +189,13 @@ export async function patchResource(
     const result = applyPatch(rs, before, ops, {
       ...(needsMembers ? { members: cur.members ?? [] } : {}),
       upsertOnNoMatch: ctx.patchUpsertOnNoMatch === true,
+      ...(ctx.maxMultiValued !== undefined ? { maxMultiValued: ctx.maxMultiValued } : {}),
     });
     let data = cur.data;
     if (result.changed) {
       const { members: _ignored, ...rest } = result.resource;
+      // No cap here: applyPatch refused any attribute the PATCH grew past it, and an
+      // attribute the PATCH did not touch is not refused (docs/scim-api.md).
       data = splitBody(rs, validateResource(rs, rest, 'replace', before)).data;
     }
     let memberChanged = false;

@@ -3,7 +3,7 @@
  * The working copy is a private deep clone, so these functions may edit it in place.
  */
 import { invalidValue, mutability, noTarget } from '../errors.ts';
-import { coerceAttributeValue, coerceSingleValue } from '../schema/validate.ts';
+import { coerceAttributeValue, coerceSingleValue, tooManyValuesDetail } from '../schema/validate.ts';
 import { subAttributeOf } from '../schema/lookup.ts';
 import type { AttributeDefinition, ResourceSchema } from '../schema/types.ts';
 import { eqConditions, matchingIndexes } from './match.ts';
@@ -19,6 +19,8 @@ export interface OpContext {
   /** The working copy (a deep clone of the input resource). */
   readonly work: JsonObject;
   readonly upsertOnNoMatch: boolean;
+  /** Most values of one multi-valued attribute (`ApplyPatchOptions.maxMultiValued`). */
+  readonly maxMultiValued: number;
 }
 
 /** RFC 7643 §2.5: null, an empty array and an absent attribute are all "unassigned". */
@@ -39,8 +41,18 @@ const readAttr = (ctx: OpContext, t: Target): unknown => {
   return c === undefined ? undefined : own(c, t.attr.name);
 };
 
-/** Sets the attribute (canonical name only), or removes it when `v` is undefined. */
+/**
+ * Sets the attribute (canonical name only), or removes it when `v` is undefined.
+ * Every write of a multi-valued attribute passes here, so here it is capped.
+ */
 function writeAttr(ctx: OpContext, t: Target, v: unknown): void {
+  if (Array.isArray(v) && v.length > ctx.maxMultiValued) {
+    const before = readAttr(ctx, t);
+    if (v.length > (Array.isArray(before) ? before.length : 0)) {
+      const name = t.extension ? `${t.schemaUrn}:${t.attr.name}` : t.attr.name;
+      throw invalidValue(tooManyValuesDetail(name, v.length, ctx.maxMultiValued));
+    }
+  }
   if (v !== undefined) {
     setOwn(holder(ctx, t, true) as JsonObject, t.attr.name, v);
     return;

@@ -35,6 +35,7 @@ export interface Config {
   readonly maxResults: number;
   readonly defaultPageSize: number;
   readonly maxPatchOperations: number;
+  readonly maxMultiValued: number;
   readonly filterMaxLength: number;
   readonly filterMaxDepth: number;
   readonly requestTimeoutMs: number;
@@ -96,6 +97,8 @@ export const SETTINGS = [
     description: 'Page size when a request gives no count (at most --max-results).', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxPatchOperations', flag: 'max-patch-operations', env: ['ROSTER_MAX_PATCH_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most Operations in one PATCH request; more get 400.', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'maxMultiValued', flag: 'max-multi-valued', env: ['ROSTER_MAX_MULTI_VALUED'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Most values of one multi-valued attribute of a resource (emails, roles, …; not Group members); more get 400 invalidValue on POST, PUT, PATCH and Bulk. Advertised in /ServiceProviderConfig.', parse: parseInteger(1, 100_000) }),
   setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 16384, defaultText: '16384',
     description: 'Longest filter expression accepted; longer ones get 400 invalidFilter.', parse: parseInteger(16, 1_048_576) }),
   setting({ key: 'filterMaxDepth', flag: 'filter-max-depth', env: ['ROSTER_FILTER_MAX_DEPTH'], unit: 'levels', metavar: 'N', default: 32, defaultText: '32',

@@ -1,14 +1,18 @@
 /**
  * The resource use cases, generic over the resource type: create, get, replace,
  * patch, delete (RFC 7644 §3.3, §3.4.1, §3.5.1, §3.5.2, §3.6). Each change runs in
- * ONE store transaction: the resource, its memberships and the version check.
+ * ONE store transaction: the resource, its memberships and the version check. A
+ * PATCH is computed before that transaction and written only if the version it was
+ * applied to is still current (`patchResource`).
  */
 import { randomUUID } from 'node:crypto';
-import { notFound, preconditionFailed } from '../scim/errors.ts';
+import { notFound, preconditionFailed, serviceUnavailable } from '../scim/errors.ts';
 import { compareCodePoints } from '../scim/filter/evaluate.ts';
 import { applyPatch, patchNeedsMembers } from '../scim/patch/apply.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
+import type { PatchMembershipDelta, PatchOperation } from '../scim/patch/types.ts';
 import { validateResource } from '../scim/schema/validate.ts';
+import type { ValidateOptions } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { jsonEqual } from '../scim/schema/json.ts';
@@ -23,6 +27,8 @@ export interface DirectoryContext {
   readonly now: () => Date;
   /** Maximum PATCH operations in one request (RELIABILITY RL-6). */
   readonly maxPatchOperations: number;
+  /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md); absent = no cap. */
+  readonly maxMultiValued?: number;
   /** PATCH through an unmatched `type eq` filter creates the element (Entra) instead of 400 `noTarget`. */
   readonly patchUpsertOnNoMatch?: boolean;
   /** The tenant's SCIM base URL (for filters on `meta.location`). */
@@ -94,6 +100,10 @@ async function reload(tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id
   return r;
 }
 
+/** The multi-valued cap of POST and PUT bodies (RFC 7644 §3.3, §3.5.1; docs/scim-api.md). */
+const capOf = (ctx: DirectoryContext): ValidateOptions =>
+  ctx.maxMultiValued !== undefined ? { maxMultiValued: ctx.maxMultiValued } : {};
+
 /** Whether the response needs rows other than the resource's own (members / groups). */
 const needsRelations = (kind: ResourceKind, read: ReadOptions): boolean =>
   (kind === 'Group' && read.withMembers) || (kind === 'User' && read.withGroups);
@@ -106,7 +116,7 @@ const needsRelations = (kind: ResourceKind, read: ReadOptions): boolean =>
 export async function createResource(ctx: DirectoryContext, type: string, body: unknown, read: ReadOptions): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  const { data, members } = splitBody(rs, validateResource(rs, body, 'create'));
+  const { data, members } = splitBody(rs, validateResource(rs, body, 'create', undefined, capOf(ctx)));
   const candidates = membersFromBody(members);
   const id = randomUUID();
   const ts = ctx.now().toISOString();
@@ -150,7 +160,7 @@ export async function replaceResource(
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
-    const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false)));
+    const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false), capOf(ctx)));
     let memberChanged = false;
     if (members !== undefined && members !== null) {
       const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
@@ -161,11 +171,49 @@ export async function replaceResource(
   });
 }
 
+/** How many times a PATCH is applied when the resource keeps changing between read and write. */
+export const PATCH_ATTEMPTS = 3;
+
+/** A PATCH applied to one version of the resource: what to write if that version is still current. */
+interface PlannedPatch {
+  readonly cur: LoadedResource;
+  readonly data: ScimResource;
+  readonly dataChanged: boolean;
+  readonly membership: PatchMembershipDelta | undefined;
+}
+
+/** Applies the operations to `cur` and validates the result: pure CPU work, no store access. */
+function planPatch(
+  ctx: DirectoryContext, rs: ResourceSchema, cur: LoadedResource, ops: readonly PatchOperation[], needsMembers: boolean,
+): PlannedPatch {
+  const before = asScim(rs, cur, false);
+  const result = applyPatch(rs, before, ops, {
+    ...(needsMembers ? { members: cur.members ?? [] } : {}),
+    upsertOnNoMatch: ctx.patchUpsertOnNoMatch === true,
+    ...(ctx.maxMultiValued !== undefined ? { maxMultiValued: ctx.maxMultiValued } : {}),
+  });
+  let data = cur.data;
+  if (result.changed) {
+    const { members: _ignored, ...rest } = result.resource;
+    // No cap here: applyPatch refused any attribute the PATCH grew past it, and an
+    // attribute the PATCH did not touch is not refused (docs/scim-api.md).
+    data = splitBody(rs, validateResource(rs, rest, 'replace', before)).data;
+  }
+  const membership = kindOf(rs) === 'Group' && result.membership !== undefined && !isEmptyDelta(result.membership) ? result.membership : undefined;
+  return { cur, data, dataChanged: !jsonEqual(data, cur.data), membership };
+}
+
 /**
- * PATCH (RFC 7644 §3.5.2): all operations or none (H3's `applyPatch` is pure and
+ * PATCH (RFC 7644 §3.5.2): all operations or none (`applyPatch` is pure and
  * all-or-nothing; the store transaction covers the membership rows). Membership
  * changes go as a delta, never as a rewritten list. A no-op keeps version and
- * lastModified (§3.5.2.1/§3.5.2.2, RELIABILITY CC-4, CC-8).
+ * lastModified (§3.5.2.1/§3.5.2.2, RELIABILITY CC-4, CC-8) and takes no write lock.
+ *
+ * The PATCH is read, applied and validated OUTSIDE the write transaction, so its CPU
+ * work never holds the database write lock; the transaction only checks that the
+ * stored version is still the one the PATCH was applied to, and writes. If another
+ * writer got in between, the PATCH is applied again to the new version (nothing is
+ * lost), at most `PATCH_ATTEMPTS` times; then 503 with Retry-After (docs/scim-api.md).
  */
 export async function patchResource(
   ctx: DirectoryContext, type: string, id: string, body: unknown, ifMatch: IfMatch, read: ReadOptions,
@@ -174,30 +222,39 @@ export async function patchResource(
   const kind = kindOf(rs);
   const ops = parsePatchRequest(body, { maxOperations: ctx.maxPatchOperations });
   const needsMembers = kind === 'Group' && patchNeedsMembers(ops);
-  return ctx.store.transaction(async (tx) => {
-    const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
+  for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
+    const cur = await ctx.store.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
-    const before = asScim(rs, cur, false);
-    const result = applyPatch(rs, before, ops, {
-      ...(needsMembers ? { members: cur.members ?? [] } : {}),
-      upsertOnNoMatch: ctx.patchUpsertOnNoMatch === true,
-    });
-    let data = cur.data;
-    if (result.changed) {
-      const { members: _ignored, ...rest } = result.resource;
-      data = splitBody(rs, validateResource(rs, rest, 'replace', before)).data;
+    const plan = planPatch(ctx, rs, cur, ops, needsMembers);
+    if (!plan.dataChanged && plan.membership === undefined) {
+      // Nothing to write: no transaction (§3.5.2.1: version and lastModified stay).
+      const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
+      return needsRelations(kind, read) ? getResource(ctx, type, id, read) : base;
     }
-    let memberChanged = false;
-    if (kind === 'Group' && result.membership !== undefined && !isEmptyDelta(result.membership)) {
-      const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership);
-      memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
-    }
-    const written = await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
-    // Members / groups are read only when the response returns them (a Group PATCH answered
-    // 204, or `excludedAttributes=members`, never reads the member list).
-    return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;
-  });
+    const done = await ctx.store.transaction(async (tx) => writePatch(tx, ctx, rs, id, plan, read));
+    if (done !== undefined) return done;
+  }
+  throw serviceUnavailable(`The resource kept changing while this PATCH was applied (${PATCH_ATTEMPTS} attempts); retry.`);
+}
+
+/** The write half of a PATCH; undefined when the stored version moved since `plan` was made. */
+async function writePatch(
+  tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id: string, plan: PlannedPatch, read: ReadOptions,
+): Promise<LoadedResource | undefined> {
+  const kind = kindOf(rs);
+  const now = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
+  if (now === undefined) throw missing(rs, id);
+  if (now.version !== plan.cur.version) return undefined;
+  let memberChanged = false;
+  if (plan.membership !== undefined) {
+    const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership);
+    memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
+  }
+  const written = await commit(tx, ctx, now, plan.data, plan.dataChanged || memberChanged);
+  // Members / groups are read only when the response returns them (a Group PATCH answered
+  // 204, or `excludedAttributes=members`, never reads the member list).
+  return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;
 }
 
 /**

@@ -34,6 +34,7 @@ export function scimLimits(config: Config): Partial<ScimLimits> {
     maxResults: config.maxResults,
     defaultCount: config.defaultPageSize,
     maxOperations: config.maxPatchOperations,
+    maxMultiValued: config.maxMultiValued,
     bulkMaxOperations: config.bulkMaxOperations,
     bulkMaxPayloadSize: config.bulkMaxPayloadSize,
     filterMaxLength: config.filterMaxLength,

@@ -14,11 +14,18 @@ const SPC_URN = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 const RESOURCE_TYPE_URN = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 
-/** RFC 7643 §5 plus RFC 9865 §4 `pagination`. */
+/**
+ * Roster's extension of the ServiceProviderConfig: limits RFC 7643 §5 has no field
+ * for, one key each (docs/scim-api.md). An extension block keyed by its URN and
+ * listed in `schemas` (RFC 7643 §3), so clients that do not know it ignore it.
+ */
+export const ROSTER_SPC_URN = 'urn:ietf:params:scim:schemas:extension:roster:2.0:ServiceProviderConfig';
+
+/** RFC 7643 §5 plus RFC 9865 §4 `pagination` plus Roster's limits (`ROSTER_SPC_URN`). */
 export function serviceProviderConfig(env: ScimEnv, baseUrl: string): Record<string, unknown> {
   const l = env.limits;
   return {
-    schemas: [SPC_URN],
+    schemas: [SPC_URN, ROSTER_SPC_URN],
     patch: { supported: true },
     bulk: { supported: true, maxOperations: l.bulkMaxOperations, maxPayloadSize: l.bulkMaxPayloadSize },
     filter: { supported: true, maxResults: l.maxResults },
@@ -42,6 +49,10 @@ export function serviceProviderConfig(env: ScimEnv, baseUrl: string): Record<str
       defaultPageSize: l.defaultCount,
       maxPageSize: l.maxResults,
       cursorTimeout: l.cursorTimeoutSeconds,
+    },
+    [ROSTER_SPC_URN]: {
+      // Most values of one multi-valued attribute (Group members aside); more is 400 invalidValue.
+      maxMultiValued: l.maxMultiValued,
     },
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
   };

@@ -17,6 +17,8 @@ export interface ScimLimits {
   readonly defaultCount: number;
   /** Most operations in one PATCH request (RELIABILITY RL-6). */
   readonly maxOperations: number;
+  /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md). */
+  readonly maxMultiValued: number;
   /** Bulk `maxOperations` (RFC 7644 §3.7). */
   readonly bulkMaxOperations: number;
   /** Bulk `maxPayloadSize` in bytes (RFC 7644 §3.7). */
@@ -31,6 +33,7 @@ export const DEFAULT_SCIM_LIMITS: ScimLimits = Object.freeze({
   maxResults: 1000,
   defaultCount: 100,
   maxOperations: 1000,
+  maxMultiValued: 1000,
   bulkMaxOperations: 1000,
   bulkMaxPayloadSize: 1_048_576,
   filterMaxLength: 16384,
@@ -89,6 +92,7 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     tenantId: req.tenant.id,
     now: env.now,
     maxPatchOperations: env.limits.maxOperations,
+    maxMultiValued: env.limits.maxMultiValued,
     // Set by the tenant's identity-provider profile (src/compat/entra.ts: Entra expects
     // `replace emails[type eq "work"].value` to create the element).
     patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,

@@ -7,6 +7,9 @@ import { ENTERPRISE, GROUP, LIST, SEARCH, startTestServer, tenant, USER, createU
 import type { Client, TestServer } from './scim-helpers.ts';
 import { scim } from '../helpers/server.ts';
 
+/** Roster's ServiceProviderConfig extension (docs/scim-api.md). */
+const ROSTER_SPC = 'urn:ietf:params:scim:schemas:extension:roster:2.0:ServiceProviderConfig';
+
 let srv: TestServer;
 let a: Client;
 
@@ -24,7 +27,8 @@ describe('discovery', () => {
     const r = await a.call('GET', '/ServiceProviderConfig');
     assert.equal(r.status, 200);
     const c = r.body;
-    assert.deepEqual(c.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
+    assert.deepEqual(c.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', ROSTER_SPC]);
+    assert.deepEqual(c[ROSTER_SPC], { maxMultiValued: srv.config.maxMultiValued });
     assert.equal(c.patch.supported, true);
     assert.equal(c.bulk.supported, true);
     assert.equal(c.bulk.maxOperations, srv.config.bulkMaxOperations);

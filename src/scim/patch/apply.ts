@@ -186,6 +186,7 @@ export function applyPatch(
     rs,
     work: cloneJson(original),
     upsertOnNoMatch: opts.upsertOnNoMatch === true,
+    maxMultiValued: opts.maxMultiValued ?? Number.POSITIVE_INFINITY,
     members: opts.members,
     tracker: new MemberTracker(),
   };

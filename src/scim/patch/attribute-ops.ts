@@ -3,12 +3,13 @@
  * The working copy is a private deep clone, so these functions may edit it in place.
  */
 import { invalidValue, mutability, noTarget } from '../errors.ts';
-import { coerceAttributeValue, coerceSingleValue } from '../schema/validate.ts';
+import { coerceAttributeValue, coerceSingleValue, tooManyValuesDetail } from '../schema/validate.ts';
 import { subAttributeOf } from '../schema/lookup.ts';
 import type { AttributeDefinition, ResourceSchema } from '../schema/types.ts';
 import { eqConditions, matchingIndexes } from './match.ts';
 import type { Target } from './target.ts';
-import { cloneJson, deepEqual, isObject, own, setOwn, valueEqual, valueMatches } from './values.ts';
+import { dedupeValues, ElementIndex, PatternSet } from './keys.ts';
+import { cloneJson, deepEqual, isObject, own, setOwn } from './values.ts';
 import type { JsonObject } from './values.ts';
 
 export type OpName = 'add' | 'replace' | 'remove';
@@ -18,6 +19,8 @@ export interface OpContext {
   /** The working copy (a deep clone of the input resource). */
   readonly work: JsonObject;
   readonly upsertOnNoMatch: boolean;
+  /** Most values of one multi-valued attribute (`ApplyPatchOptions.maxMultiValued`). */
+  readonly maxMultiValued: number;
 }
 
 /** RFC 7643 §2.5: null, an empty array and an absent attribute are all "unassigned". */
@@ -38,8 +41,18 @@ const readAttr = (ctx: OpContext, t: Target): unknown => {
   return c === undefined ? undefined : own(c, t.attr.name);
 };
 
-/** Sets the attribute (canonical name only), or removes it when `v` is undefined. */
+/**
+ * Sets the attribute (canonical name only), or removes it when `v` is undefined.
+ * Every write of a multi-valued attribute passes here, so here it is capped.
+ */
 function writeAttr(ctx: OpContext, t: Target, v: unknown): void {
+  if (Array.isArray(v) && v.length > ctx.maxMultiValued) {
+    const before = readAttr(ctx, t);
+    if (v.length > (Array.isArray(before) ? before.length : 0)) {
+      const name = t.extension ? `${t.schemaUrn}:${t.attr.name}` : t.attr.name;
+      throw invalidValue(tooManyValuesDetail(name, v.length, ctx.maxMultiValued));
+    }
+  }
   if (v !== undefined) {
     setOwn(holder(ctx, t, true) as JsonObject, t.attr.name, v);
     return;
@@ -83,19 +96,13 @@ function settlePrimary(attr: AttributeDefinition, list: unknown[], written: read
   if (attr.type !== 'complex' || subAttributeOf(attr, 'primary') === undefined) return;
   const isPrimary = (e: unknown): boolean => isObject(e) && e['primary'] === true;
   if (written.some(isPrimary)) {
+    const mine = new Set(written);
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      if (isPrimary(e) && !written.includes(e)) list[i] = { ...(e as JsonObject), primary: false };
+      if (isPrimary(e) && !mine.has(e)) list[i] = { ...(e as JsonObject), primary: false };
     }
   }
   if (list.filter(isPrimary).length > 1) throw invalidValue(`"${attr.name}" may have only one primary value`);
-}
-
-/** Drops duplicate values (schema case rules), keeping the first. */
-function dedupe(attr: AttributeDefinition, list: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const v of list) if (!out.some((o) => valueEqual(attr, o, v))) out.push(v);
-  return out;
 }
 
 function wholeOp(ctx: OpContext, op: OpName, t: Target, value: unknown): void {
@@ -109,7 +116,8 @@ function wholeOp(ctx: OpContext, op: OpName, t: Target, value: unknown): void {
         .map((p, i) => coerceSingleValue(attr, p, `${t.text}[${i}]`))
         .filter((p) => p !== undefined);
       const list = Array.isArray(cur) ? cur : [];
-      const kept = list.filter((e) => !patterns.some((p) => valueMatches(attr, p, e)));
+      const remove = new PatternSet(attr, patterns);
+      const kept = list.filter((e) => !remove.matches(e));
       if (kept.length !== list.length) writeAttr(ctx, t, kept.length > 0 ? kept : undefined);
       return;
     }
@@ -120,7 +128,7 @@ function wholeOp(ctx: OpContext, op: OpName, t: Target, value: unknown): void {
     const items = coerceList(t, value);
     if (op === 'replace') {
       // RFC 7644 §3.5.2.3: no filter → the attribute and all its values are replaced.
-      writeAttr(ctx, t, items === undefined ? undefined : dedupe(attr, items));
+      writeAttr(ctx, t, items === undefined ? undefined : dedupeValues(attr, items));
       return;
     }
     // RFC 7644 §3.5.2.1: add appends values; "if the target location already
@@ -128,9 +136,11 @@ function wholeOp(ctx: OpContext, op: OpName, t: Target, value: unknown): void {
     // an element carries every sub-attribute it gives, equal by the case rules.
     if (items === undefined) return;
     const list = Array.isArray(cur) ? [...cur] : [];
+    const present = new ElementIndex(attr, list);
     const added: unknown[] = [];
     for (const it of items) {
-      if (list.some((e) => valueMatches(attr, it, e))) continue;
+      if (present.has(it)) continue;
+      present.push(it);
       list.push(it);
       added.push(it);
     }
@@ -234,7 +244,7 @@ function elementsOp(ctx: OpContext, op: OpName, t: Target, value: unknown): void
   }
   // Values left without any sub-attribute are unassigned (RFC 7644 §3.5.2.2).
   let next = list.filter((e) => e !== undefined && !(isObject(e) && Object.keys(e).length === 0));
-  if (op === 'replace' && sub === undefined) next = dedupe(attr, next);
+  if (op === 'replace' && sub === undefined) next = dedupeValues(attr, next);
   settlePrimary(attr, next, written);
   writeAttr(ctx, t, next.length > 0 ? next : undefined);
 }

@@ -49,6 +49,13 @@ export interface ApplyPatchOptions {
    * the core answers 400 `noTarget` as RFC 7644 §3.5.2.3 says.
    */
   readonly upsertOnNoMatch?: boolean;
+  /**
+   * Most values an operation may leave in one multi-valued attribute (Group
+   * `members` aside); an operation that grows an attribute past it is 400
+   * `invalidValue`. A list already longer (stored before the cap was lowered) may
+   * still shrink. Absent: no cap.
+   */
+  readonly maxMultiValued?: number;
 }
 
 export interface PatchResult {

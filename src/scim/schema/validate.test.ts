@@ -327,3 +327,23 @@ test('property: only ScimError is ever thrown, on any JSON value', () => {
     { numRuns: 2000 },
   );
 });
+
+test('maxMultiValued: more values than the cap → invalidValue naming the attribute; Group members are not capped', () => {
+  const three = [{ value: 'a@x.org' }, { value: 'b@x.org' }, { value: 'c@x.org' }];
+  const refusal = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      if (isScimError(e) && e.scimType === 'invalidValue') return e.detail;
+      throw e;
+    }
+    return 'no error';
+  };
+  assert.match(refusal(() => validateResource(users, u({ emails: three }), 'create', undefined, { maxMultiValued: 2 })), /"emails" has 3 values; at most 2/);
+  assert.equal((validateResource(users, u({ emails: three }), 'create', undefined, { maxMultiValued: 3 })['emails'] as unknown[]).length, 3);
+  assert.match(refusal(() => validateResource(users, u({ emails: three }), 'replace', minimalUser, { maxMultiValued: 2 })), /at most 2/);
+  assert.equal(refusal(() => validateResource(users, u({ emails: three }), 'create')), 'no error', 'no cap without the option');
+  const members = [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }];
+  const g = validateResource(groups, { schemas: [GROUP_SCHEMA], displayName: 'g', members }, 'create', undefined, { maxMultiValued: 2 });
+  assert.equal((g['members'] as unknown[]).length, 3);
+});

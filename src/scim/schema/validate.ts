@@ -15,12 +15,36 @@ const clip = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)}…` : 
 /** Attribute values collected for one schema (core or one extension), keyed by definition. */
 type Values = Map<AttributeDefinition, unknown>;
 
-function set(values: Values, attr: AttributeDefinition, raw: unknown, path: string): void {
-  // RFC 7643 §3.1 / §7: readOnly values (id, meta, groups …) are never taken from the
-  // client and are not an error: IdPs echo them back on PUT.
-  if (attr.mutability === 'readOnly') return;
-  if (values.has(attr)) throw invalidSyntax(`Attribute "${path}" is given twice`);
-  values.set(attr, coerceAttributeValue(attr, raw, path));
+/** Options of `validateResource`. */
+export interface ValidateOptions {
+  /**
+   * Most values one multi-valued attribute may hold (Group `members` aside: members
+   * are rows, not part of the body); more is 400 `invalidValue`. Absent: no cap.
+   * Roster's limit, advertised in /ServiceProviderConfig (docs/scim-api.md).
+   */
+  readonly maxMultiValued?: number;
+}
+
+/** The message of a multi-valued attribute over the cap (shared with PATCH). */
+export const tooManyValuesDetail = (path: string, count: number, max: number): string =>
+  `Attribute "${path}" has ${count} values; at most ${max} are allowed (maxMultiValued)`;
+
+type Setter = (values: Values, attr: AttributeDefinition, raw: unknown, path: string) => void;
+
+function setter(rs: ResourceSchema, opts: ValidateOptions): Setter {
+  const max = opts.maxMultiValued;
+  const members = rs.resourceType.name === 'Group' ? rs.core.attributes.find((a) => a.name === 'members') : undefined;
+  return (values, attr, raw, path) => {
+    // RFC 7643 §3.1 / §7: readOnly values (id, meta, groups …) are never taken from the
+    // client and are not an error: IdPs echo them back on PUT.
+    if (attr.mutability === 'readOnly') return;
+    if (values.has(attr)) throw invalidSyntax(`Attribute "${path}" is given twice`);
+    const v = coerceAttributeValue(attr, raw, path);
+    if (max !== undefined && Array.isArray(v) && v.length > max && attr !== members) {
+      throw invalidValue(tooManyValuesDetail(path, v.length, max));
+    }
+    values.set(attr, v);
+  };
 }
 
 /** Reads `schemas` (RFC 7643 §3): an array of URN strings naming the core schema. */
@@ -116,7 +140,8 @@ function render(schema: SchemaDefinition, values: Values, target: Record<string,
  * - `schemas` without the core URN, or naming a URN that is neither the core nor a
  *   registered extension of this type → `invalidValue`;
  * - wrong type, multi-valued not an array, two `primary: true`, lone surrogate,
- *   required attribute missing/null/empty, required extension missing → `invalidValue`;
+ *   required attribute missing/null/empty, required extension missing, more values
+ *   than `opts.maxMultiValued` → `invalidValue`;
  * - `replace` with `existing`: changing an immutable value that is set → `mutability`.
  * Ignored (dropped, never an error): readOnly attributes and sub-attributes (`id`,
  * `meta`, `groups`, `manager.displayName`), unknown attributes and sub-attributes
@@ -133,8 +158,10 @@ export function validateResource(
   input: unknown,
   mode: 'create' | 'replace',
   existing?: ScimResource,
+  opts: ValidateOptions = {},
 ): ScimResource {
   if (!isJsonObject(input)) throw invalidSyntax('The request body must be a JSON object');
+  const set = setter(rs, opts);
   readSchemas(rs, input);
   const core: Values = new Map();
   const ext = new Map<SchemaDefinition, Values>(rs.extensions.map((e) => [e, new Map()]));

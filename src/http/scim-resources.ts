@@ -7,6 +7,7 @@ import { etagMatches } from '../directory/etag.ts';
 import { etagOf, locationOf, renderResource } from '../directory/render.ts';
 import { projectResource } from '../scim/schema/project.ts';
 import { contextFor } from './scim-env.ts';
+import { groupGetResponse } from './scim-group-stream.ts';
 import { projectionFromQuery, readOptionsFor } from './scim-params.ts';
 import type { LoadedResource } from '../store/store.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
@@ -37,7 +38,10 @@ export async function createRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSc
 
 export async function getRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const r = await getResource(contextFor(env, req), rs.resourceType.name, id, readOptionsFor(rs, p));
+  const read = readOptionsFor(rs, p);
+  // A group with its members: read and written page by page (a group may have 1,000,000).
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p);
+  const r = await getResource(contextFor(env, req), rs.resourceType.name, id, read);
   const inm = req.headers['if-none-match'];
   // RFC 7644 §3.14 / RFC 9110 §13.1.2: unchanged → 304 without a body.
   if (inm !== undefined && etagMatches(inm, r.version)) return { status: 304, headers: { ETag: etagOf(r.version) } };

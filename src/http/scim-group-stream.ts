@@ -34,9 +34,12 @@ function projectMembers(rs: ResourceSchema, sel: CompiledProjection, id: string,
 /**
  * The response of `GET /Groups/{id}` when the projection returns `members`: a plain
  * body when the group fits in one page, else the resource head, the members page by
- * page, then the closing brackets.
+ * page, then the closing brackets. PUT and PATCH answers that return `members` use it
+ * too, after their write (`conditional: false`: `If-None-Match` is a GET matter).
  */
-export async function groupGetResponse(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string, p: Projection): Promise<ScimResponse> {
+export async function groupGetResponse(
+  env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string, p: Projection, opts: { conditional: boolean },
+): Promise<ScimResponse> {
   const ctx = contextFor(env, req);
   const missing = (): Error => notFound(`Group ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)} not found`);
   let r: LoadedResource | undefined;
@@ -53,7 +56,7 @@ export async function groupGetResponse(env: ScimEnv, req: ScimRequest, rs: Resou
   const headers: Record<string, string> = { ETag: etagOf(version), 'Content-Location': locationOf(req.baseUrl, rs, id) };
   const inm = req.headers['if-none-match'];
   // RFC 7644 §3.14 / RFC 9110 §13.1.2: unchanged → 304 without a body.
-  if (inm !== undefined && etagMatches(inm, version)) return { status: 304, headers: { ETag: headers.ETag as string } };
+  if (opts.conditional && inm !== undefined && etagMatches(inm, version)) return { status: 304, headers: { ETag: headers.ETag as string } };
 
   const sel = compileProjection(rs, p);
   if (first.members.length < MEMBER_PAGE) {

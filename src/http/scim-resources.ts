@@ -40,7 +40,7 @@ export async function getRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchem
   const p = projectionFromQuery(req.query);
   const read = readOptionsFor(rs, p);
   // A group with its members: read and written page by page (a group may have 1,000,000).
-  if (read.withMembers) return groupGetResponse(env, req, rs, id, p);
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: true });
   const r = await getResource(contextFor(env, req), rs.resourceType.name, id, read);
   const inm = req.headers['if-none-match'];
   // RFC 7644 §3.14 / RFC 9110 §13.1.2: unchanged → 304 without a body.
@@ -48,9 +48,14 @@ export async function getRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchem
   return resourceResponse(200, rs, r, req, p);
 }
 
+const NO_RELATIONS = { withMembers: false, withGroups: false } as const;
+
 export async function replaceRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const r = await replaceResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), readOptionsFor(rs, p));
+  const read = readOptionsFor(rs, p);
+  // A PUT that keeps a large group's members answers with all of them: streamed, as a GET.
+  const r = await replaceResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read.withMembers ? NO_RELATIONS : read);
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: false });
   return resourceResponse(200, rs, r, req, p);
 }
 
@@ -74,9 +79,10 @@ function asksForProjection(q: URLSearchParams): boolean {
 export async function patchRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
   const noBody = rs.resourceType.name === 'Group' && !asksForProjection(req.query);
-  const read = noBody ? { withMembers: false, withGroups: false } : readOptionsFor(rs, p);
-  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read);
+  const read = noBody ? NO_RELATIONS : readOptionsFor(rs, p);
+  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read.withMembers ? NO_RELATIONS : read);
   if (noBody) return { status: 204, headers: { ETag: etagOf(r.version) } };
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: false });
   return resourceResponse(200, rs, r, req, p);
 }
 

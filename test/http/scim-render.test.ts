@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BULK_REQ, ERROR, SEARCH, createGroup, createUser, group, patch, q, startTestServer, tenant, user } from './scim-helpers.ts';
+import { BULK_REQ, ERROR, GROUP, SEARCH, createGroup, createUser, group, patch, q, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
 import type { Member } from '../../src/store/store.ts';
 
@@ -148,11 +148,13 @@ describe('GET /Groups/{id} of a large group', () => {
   before(async () => {
     srv = await startTestServer();
     c = await tenant(srv);
-    gid = await createGroup(c, 'everyone');
-    // Seeded through the store in one transaction (20,000 HTTP creates would be slow).
+    // Seeded through the store in one transaction (20,000 HTTP creates would be slow), before
+    // any HTTP call: no keep-alive socket sits idle while the transaction holds the event loop.
     const ts = new Date().toISOString();
+    gid = 'group-everyone';
     ids = Array.from({ length: N }, (_, i) => `user-${String(i).padStart(6, '0')}`);
     await srv.store.transaction(async (tx) => {
+      await tx.insertResource({ tenantId: c.tenantId, type: 'Group', id: gid, data: { displayName: 'everyone' }, version: 1, created: ts, lastModified: ts });
       for (const id of ids) {
         await tx.insertResource({ tenantId: c.tenantId, type: 'User', id, data: { userName: id }, version: 1, created: ts, lastModified: ts });
       }
@@ -177,6 +179,20 @@ describe('GET /Groups/{id} of a large group', () => {
     assert.equal(values.body.members.length, N);
     assert.deepEqual(Object.keys(values.body.members[N - 1]), ['value']);
     assert.equal(values.body.displayName, undefined);
+  });
+
+  test('a PUT that keeps the members and a PATCH asking for them answer with all of them, streamed', async () => {
+    const put = await c.call('PUT', `/Groups/${gid}`, { schemas: [GROUP], displayName: 'everyone (renamed)' });
+    assert.equal(put.status, 200, JSON.stringify(put.body).slice(0, 300));
+    assert.equal(put.headers.get('transfer-encoding'), 'chunked');
+    assert.equal(put.body.displayName, 'everyone (renamed)');
+    assert.equal(put.body.members.length, N);
+    assert.equal(put.headers.get('etag'), put.body.meta.version);
+    const pat = await c.call('PATCH', `/Groups/${gid}?attributes=members,meta`, patch({ op: 'replace', path: 'displayName', value: 'everyone' }));
+    assert.equal(pat.status, 200);
+    assert.equal(pat.headers.get('transfer-encoding'), 'chunked');
+    assert.deepEqual(pat.body.members.map((m: Member) => m.value), ids);
+    assert.equal(pat.headers.get('etag'), pat.body.meta.version);
   });
 
   test('after a change the ETag and the body move together', async () => {

@@ -34,6 +34,10 @@ export interface Config {
   readonly bulkMaxOperations: number;
   readonly maxResults: number;
   readonly defaultPageSize: number;
+  /** List/search responses carry a group's `members` (a user's `groups`) only up to this many values. */
+  readonly listMaxMembers: number;
+  /** Most members one group may have (POST/PUT/PATCH/Bulk beyond it → 400). */
+  readonly maxGroupMembers: number;
   readonly maxPatchOperations: number;
   readonly maxMultiValued: number;
   readonly filterMaxLength: number;
@@ -95,6 +99,10 @@ export const SETTINGS = [
     description: 'Largest page a list or search returns; a larger count is capped (ServiceProviderConfig filter.maxResults, RFC 7644 §3.4.2.4).', parse: parseInteger(1, 100_000) }),
   setting({ key: 'defaultPageSize', flag: 'default-page-size', env: ['ROSTER_DEFAULT_PAGE_SIZE'], unit: 'count', metavar: 'N', default: 100, defaultText: '100',
     description: 'Page size when a request gives no count (at most --max-results).', parse: parseInteger(1, 100_000) }),
+  setting({ key: 'listMaxMembers', flag: 'list-max-members', env: ['ROSTER_LIST_MAX_MEMBERS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'In list and search responses, a group with more members (a user in more groups) comes without members (groups); GET by id returns them all (RFC 7644 §3.4.2).', parse: parseInteger(0, 100_000) }),
+  setting({ key: 'maxGroupMembers', flag: 'max-group-members', env: ['ROSTER_MAX_GROUP_MEMBERS'], unit: 'count', metavar: 'N', default: 1_000_000, defaultText: '1000000',
+    description: 'Most members one group may have; a POST, PUT, PATCH or Bulk operation that would pass it gets 400 invalidValue and changes nothing.', parse: parseInteger(1, 100_000_000) }),
   setting({ key: 'maxPatchOperations', flag: 'max-patch-operations', env: ['ROSTER_MAX_PATCH_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most Operations in one PATCH request; more get 400.', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxMultiValued', flag: 'max-multi-valued', env: ['ROSTER_MAX_MULTI_VALUED'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',

@@ -19,6 +19,11 @@ export interface ListQuery {
   readonly cursorMode?: boolean;
   readonly keyset?: Keyset;
   readonly read: ReadOptions;
+  /**
+   * A group with more members (a user in more groups) comes without `members`
+   * (`groups`): a list response stays bounded (RFC 7644 §3.4.2; docs/scim-api.md).
+   */
+  readonly maxRelations?: number;
   /** The caller has already run `checkFilter(filter, rs)` on this filter (skip the second check). */
   readonly filterChecked?: boolean;
 }
@@ -43,6 +48,7 @@ export async function listResources(ctx: DirectoryContext, type: string, q: List
     ...(q.sort !== undefined ? { sort: q.sort } : {}),
     withMembers: kind === 'Group' && q.read.withMembers,
     withGroups: kind === 'User' && q.read.withGroups,
+    ...(q.maxRelations !== undefined ? { maxRelations: q.maxRelations } : {}),
     ...(ctx.baseUrl !== undefined ? { locationBase: ctx.baseUrl } : {}),
   };
   if (q.cursorMode !== true) {

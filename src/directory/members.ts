@@ -63,3 +63,11 @@ export async function resolveDelta(tx: StoreTx, tenantId: string, groupId: strin
 
 /** Whether a delta does nothing at all. */
 export const isEmptyDelta = (d: MembershipDelta): boolean => d.replace === undefined && d.add.length === 0 && d.remove.length === 0;
+
+/** How many different member ids a list names (a repeated id is one member). */
+export const distinctCount = (candidates: readonly { value: string }[]): number => new Set(candidates.map((c) => c.value)).size;
+
+/** 400 `invalidValue` when a group would have more than `max` members (docs/scim-api.md, `--max-group-members`). */
+export function checkGroupSize(count: number, max: number | undefined): void {
+  if (max !== undefined && count > max) throw invalidValue(`A group may have at most ${max} members (this change would give it ${count}).`);
+}

@@ -1,8 +1,8 @@
 /**
  * Stored resource → SCIM JSON (RFC 7643 §3): `schemas`, `id`, the stored body,
- * `members` (Group) or `groups` (User), and `meta`. Projection is applied after.
+ * `members` (Group) or `groups` (User) when not empty, and `meta`. Projection is applied after.
  */
-import type { LoadedResource } from '../store/store.ts';
+import type { LoadedResource, Member } from '../store/store.ts';
 import type { ResourceSchema, ScimResource } from '../scim/schema/types.ts';
 
 /** The weak entity tag of a version (RFC 7644 §3.14: `meta.version` equals the ETag). */
@@ -11,6 +11,16 @@ export const etagOf = (version: number): string => `W/"${version}"`;
 /** Absolute location of a resource (RFC 7643 §3.1 `meta.location`). */
 export const locationOf = (baseUrl: string, rs: ResourceSchema, id: string): string =>
   `${baseUrl}${rs.resourceType.endpoint}/${encodeURIComponent(id)}`;
+
+/** Group member rows as RFC 7643 §4.2 `members` values (`$ref` absolute). */
+export function renderMembers(members: readonly Member[], baseUrl: string): Record<string, unknown>[] {
+  return members.map((m) => ({
+    value: m.value,
+    $ref: `${baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${encodeURIComponent(m.value)}`,
+    type: m.type,
+    ...(m.display !== undefined ? { display: m.display } : {}),
+  }));
+}
 
 /**
  * The full representation of a loaded resource, before projection.
@@ -26,15 +36,9 @@ export function renderResource(rs: ResourceSchema, r: LoadedResource, baseUrl: s
     if (k === 'schemas' || k === 'id' || k === 'meta' || k === 'members' || k === 'groups') continue;
     out[k] = r.data[k];
   }
-  if (r.members !== undefined) {
-    out.members = r.members.map((m) => ({
-      value: m.value,
-      $ref: `${baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${encodeURIComponent(m.value)}`,
-      type: m.type,
-      ...(m.display !== undefined ? { display: m.display } : {}),
-    }));
-  }
-  if (r.groups !== undefined) {
+  // RFC 7643 §2.5: an empty multi-valued attribute is unassigned, so it is left out, never `[]`.
+  if (r.members !== undefined && r.members.length > 0) out.members = renderMembers(r.members, baseUrl);
+  if (r.groups !== undefined && r.groups.length > 0) {
     // RFC 7643 §4.1.2: `groups` is read-only, computed from Group memberships.
     out.groups = r.groups.map((g) => ({
       value: g.value,

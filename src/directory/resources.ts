@@ -14,7 +14,7 @@ import type { PatchMembershipDelta, PatchOperation } from '../scim/patch/types.t
 import { validateResource } from '../scim/schema/validate.ts';
 import type { ValidateOptions } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
-import { isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
+import { checkGroupSize, distinctCount, isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { jsonEqual } from '../scim/schema/json.ts';
 import type { LoadedResource, ResourceKind, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
@@ -29,6 +29,8 @@ export interface DirectoryContext {
   readonly maxPatchOperations: number;
   /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md); absent = no cap. */
   readonly maxMultiValued?: number;
+  /** Most members one group may have (docs/scim-api.md); unbounded when absent. */
+  readonly maxGroupMembers?: number;
   /** PATCH through an unmatched `type eq` filter creates the element (Entra) instead of 400 `noTarget`. */
   readonly patchUpsertOnNoMatch?: boolean;
   /** The tenant's SCIM base URL (for filters on `meta.location`). */
@@ -118,6 +120,7 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
   const kind = kindOf(rs);
   const { data, members } = splitBody(rs, validateResource(rs, body, 'create', undefined, capOf(ctx)));
   const candidates = membersFromBody(members);
+  checkGroupSize(distinctCount(candidates), ctx.maxGroupMembers);
   const id = randomUUID();
   const ts = ctx.now().toISOString();
   const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
@@ -163,7 +166,9 @@ export async function replaceResource(
     const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false), capOf(ctx)));
     let memberChanged = false;
     if (members !== undefined && members !== null) {
-      const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
+      const candidates = membersFromBody(members);
+      checkGroupSize(distinctCount(candidates), ctx.maxGroupMembers);
+      const replace = await resolveMembers(tx, ctx.tenantId, id, candidates);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
     }
     await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
@@ -250,6 +255,8 @@ async function writePatch(
   if (plan.membership !== undefined) {
     const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership);
     memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
+    // Past the maximum group size: 400, and the transaction rolls the rows back.
+    if (memberChanged && ctx.maxGroupMembers !== undefined) checkGroupSize(await tx.memberCount(ctx.tenantId, id), ctx.maxGroupMembers);
   }
   const written = await commit(tx, ctx, now, plan.data, plan.dataChanged || memberChanged);
   // Members / groups are read only when the response returns them (a Group PATCH answered

@@ -33,6 +33,8 @@ export function scimLimits(config: Config): Partial<ScimLimits> {
   return {
     maxResults: config.maxResults,
     defaultCount: config.defaultPageSize,
+    listMaxMembers: config.listMaxMembers,
+    maxGroupMembers: config.maxGroupMembers,
     maxOperations: config.maxPatchOperations,
     maxMultiValued: config.maxMultiValued,
     bulkMaxOperations: config.bulkMaxOperations,

@@ -29,6 +29,36 @@ export function sendJson(
   res.end(text);
 }
 
+/**
+ * Writes a JSON body produced in pieces with chunked transfer encoding, waiting for
+ * `drain` between pieces so memory stays bounded by one piece (slow readers included).
+ */
+export async function sendStream(
+  res: ServerResponse,
+  status: number,
+  stream: (write: (text: string) => Promise<boolean>) => Promise<void>,
+  headers?: Readonly<Record<string, string>>,
+): Promise<void> {
+  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.writeHead(status, { 'content-type': SCIM_CONTENT_TYPE });
+  const write = (text: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (res.destroyed) return resolve(false);
+      if (res.write(text)) return resolve(true);
+      const done = (ok: boolean) => (): void => {
+        res.off('drain', onDrain);
+        res.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = done(true);
+      const onClose = done(false);
+      res.once('drain', onDrain);
+      res.once('close', onClose);
+    });
+  await stream(write);
+  res.end();
+}
+
 /** The `ScimError` to send for anything thrown; `internal` is true when it was not a `ScimError`. */
 export function toScimError(e: unknown): { error: ScimError; internal: boolean } {
   if (isScimError(e)) return { error: e, internal: false };

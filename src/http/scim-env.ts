@@ -15,6 +15,10 @@ export interface ScimLimits {
   readonly maxResults: number;
   /** Page size when the client sends no `count`. */
   readonly defaultCount: number;
+  /** List responses carry `members` / `groups` only for resources with at most this many (docs/scim-api.md). */
+  readonly listMaxMembers: number;
+  /** Most members one group may have. */
+  readonly maxGroupMembers: number;
   /** Most operations in one PATCH request (RELIABILITY RL-6). */
   readonly maxOperations: number;
   /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md). */
@@ -32,6 +36,8 @@ export interface ScimLimits {
 export const DEFAULT_SCIM_LIMITS: ScimLimits = Object.freeze({
   maxResults: 1000,
   defaultCount: 100,
+  listMaxMembers: 1000,
+  maxGroupMembers: 1_000_000,
   maxOperations: 1000,
   maxMultiValued: 1000,
   bulkMaxOperations: 1000,
@@ -93,6 +99,7 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     now: env.now,
     maxPatchOperations: env.limits.maxOperations,
     maxMultiValued: env.limits.maxMultiValued,
+    maxGroupMembers: env.limits.maxGroupMembers,
     // Set by the tenant's identity-provider profile (src/compat/entra.ts: Entra expects
     // `replace emails[type eq "work"].value` to create the element).
     patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,

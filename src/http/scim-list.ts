@@ -52,12 +52,13 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
   const sort = parseSort(rs, p);
   const { startIndex, count } = paging(env, p);
   const read = readOptionsFor(rs, p);
+  const maxRelations = env.limits.listMaxMembers;
   const ctx = contextFor(env, req);
   const render = (r: Parameters<typeof renderResource>[1]): ScimResource =>
     projectResource(rs, renderResource(rs, r, req.baseUrl), p);
 
   if (p.cursor === undefined) {
-    const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, sort), startIndex, count, read, filterChecked: true });
+    const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, sort), startIndex, count, read, maxRelations, filterChecked: true });
     return listBody(page.totalResults, page.resources.map(render), { startIndex });
   }
 
@@ -73,7 +74,7 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
   // RFC 9865: an empty `cursor` asks for the first page.
   const keyset = p.cursor === '' ? undefined : codec.decode(p.cursor, binding);
   const page = await listResources(ctx, rs.resourceType.name, {
-    ...opt(filter, sort), startIndex: 1, count, cursorMode: true, ...(keyset !== undefined ? { keyset } : {}), read, filterChecked: true,
+    ...opt(filter, sort), startIndex: 1, count, cursorMode: true, ...(keyset !== undefined ? { keyset } : {}), read, maxRelations, filterChecked: true,
   });
   const rows = page.resources;
   const first = rows[0];
@@ -131,7 +132,7 @@ export async function rootSearchRoute(env: ScimEnv, req: ScimRequest, p: SearchP
     const counted = await listResources(ctx, rs.resourceType.name, { ...opt(filter, undefined), startIndex: 1, count: 0, read });
     total += counted.totalResults;
     if (room > 0 && skip < counted.totalResults) {
-      const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, undefined), startIndex: skip + 1, count: room, read });
+      const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, undefined), startIndex: skip + 1, count: room, read, maxRelations: env.limits.listMaxMembers });
       for (const r of page.resources) out.push(projectResource(rs, renderResource(rs, r, req.baseUrl), p));
       room -= page.resources.length;
       skip = 0;

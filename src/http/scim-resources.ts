@@ -7,6 +7,7 @@ import { etagMatches } from '../directory/etag.ts';
 import { etagOf, locationOf, renderResource } from '../directory/render.ts';
 import { projectResource } from '../scim/schema/project.ts';
 import { contextFor } from './scim-env.ts';
+import { groupGetResponse } from './scim-group-stream.ts';
 import { projectionFromQuery, readOptionsFor } from './scim-params.ts';
 import type { LoadedResource } from '../store/store.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
@@ -37,16 +38,24 @@ export async function createRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSc
 
 export async function getRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const r = await getResource(contextFor(env, req), rs.resourceType.name, id, readOptionsFor(rs, p));
+  const read = readOptionsFor(rs, p);
+  // A group with its members: read and written page by page (a group may have 1,000,000).
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: true });
+  const r = await getResource(contextFor(env, req), rs.resourceType.name, id, read);
   const inm = req.headers['if-none-match'];
   // RFC 7644 §3.14 / RFC 9110 §13.1.2: unchanged → 304 without a body.
   if (inm !== undefined && etagMatches(inm, r.version)) return { status: 304, headers: { ETag: etagOf(r.version) } };
   return resourceResponse(200, rs, r, req, p);
 }
 
+const NO_RELATIONS = { withMembers: false, withGroups: false } as const;
+
 export async function replaceRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const r = await replaceResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), readOptionsFor(rs, p));
+  const read = readOptionsFor(rs, p);
+  // A PUT that keeps a large group's members answers with all of them: streamed, as a GET.
+  const r = await replaceResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read.withMembers ? NO_RELATIONS : read);
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: false });
   return resourceResponse(200, rs, r, req, p);
 }
 
@@ -70,9 +79,10 @@ function asksForProjection(q: URLSearchParams): boolean {
 export async function patchRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
   const noBody = rs.resourceType.name === 'Group' && !asksForProjection(req.query);
-  const read = noBody ? { withMembers: false, withGroups: false } : readOptionsFor(rs, p);
-  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read);
+  const read = noBody ? NO_RELATIONS : readOptionsFor(rs, p);
+  const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read.withMembers ? NO_RELATIONS : read);
   if (noBody) return { status: 204, headers: { ETag: etagOf(r.version) } };
+  if (read.withMembers) return groupGetResponse(env, req, rs, id, p, { conditional: false });
   return resourceResponse(200, rs, r, req, p);
 }
 

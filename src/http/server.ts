@@ -15,7 +15,7 @@ import type { Store, Tenant } from '../store/store.ts';
 import { authenticate } from './auth.ts';
 import { checkContentType, hasBody, parseJsonBody, readBody } from './body.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
-import { sendError, sendJson, toScimError } from './render.ts';
+import { sendError, sendJson, sendStream, toScimError } from './render.ts';
 import { matchRoute } from './route.ts';
 import type { ScimHandler, ScimRequest } from './types.ts';
 
@@ -155,7 +155,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         logFields,
       };
       const response = await scimHandler(request);
-      sendJson(res, response.status, response.body, response.headers);
+      if (response.stream !== undefined) await sendStream(res, response.status, response.stream, response.headers);
+      else sendJson(res, response.status, response.body, response.headers);
     } catch (e) {
       const { error, internal } = toScimError(e);
       if (internal) logger.error({ requestId, err: e, tenantId: tenant?.id }, 'unhandled error');

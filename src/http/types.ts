@@ -39,6 +39,12 @@ export interface ScimResponse {
   readonly headers?: Readonly<Record<string, string>>;
   /** JSON body; rendered as `application/scim+json`. */
   readonly body?: unknown;
+  /**
+   * Instead of `body`: JSON text written in pieces (chunked transfer encoding), for
+   * bodies too large to build as one string (a large group, docs/scim-api.md). `write`
+   * resolves false once the client has gone; a throw after the first piece cuts the connection.
+   */
+  readonly stream?: (write: (text: string) => Promise<boolean>) => Promise<void>;
 }
 
 export type ScimHandler = (req: ScimRequest) => Promise<ScimResponse>;

@@ -204,6 +204,38 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       assert.ok(page.resources.every((r) => r.members === undefined));
     }));
 
+    it('counts members exactly and reads them in keyset pages with the group version', withStore(async (s) => {
+      const a = tenant();
+      await s.createTenant(a);
+      const us = Array.from({ length: 7 }, (_, i) => ({ ...userRes(a.id, `m${i}`), id: `m${i}` }));
+      const g = groupRes(a.id, 'g');
+      for (const r of [...us, g]) await s.insertResource(r);
+      const m = (r: StoredResource) => ({ value: r.id, type: r.type });
+      assert.equal(await s.memberCount(a.id, g.id), 0);
+      await s.applyMembership(a.id, g.id, { add: us.slice(0, 5).map(m), remove: [] });
+      await s.applyMembership(a.id, g.id, { add: us.slice(0, 2).map(m), remove: [] }); // already members: no change
+      assert.equal(await s.memberCount(a.id, g.id), 5);
+      await s.applyMembership(a.id, g.id, { replace: us.slice(2, 7).map(m), add: [], remove: [us[6]!.id] });
+      assert.equal(await s.memberCount(a.id, g.id), 4);
+      await s.deleteResource(a.id, 'User', us[2]!.id); // cascade
+      assert.equal(await s.memberCount(a.id, g.id), 3);
+      await s.transaction(async (tx) => {
+        assert.equal(await tx.memberCount(a.id, g.id), 3);
+      });
+      const p1 = await s.readMembers(a.id, g.id, { limit: 2 });
+      assert.deepEqual(p1?.members.map((x) => x.value), ['m3', 'm4']);
+      assert.equal(p1?.version, g.version);
+      const p2 = await s.readMembers(a.id, g.id, { after: 'm4', limit: 2 });
+      assert.deepEqual(p2?.members.map((x) => x.value), ['m5']);
+      assert.equal(await s.readMembers(a.id, 'nope', { limit: 2 }), undefined);
+      const b = tenant();
+      await s.createTenant(b);
+      assert.equal(await s.readMembers(b.id, g.id, { limit: 2 }), undefined);
+      assert.equal(await s.memberCount(b.id, g.id), 0);
+      await s.deleteResource(a.id, 'Group', g.id);
+      assert.equal(await s.memberCount(a.id, g.id), 0);
+    }));
+
     it('isolates tenants in every method', withStore(async (s) => {
       const a = tenant();
       const b = tenant();

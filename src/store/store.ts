@@ -65,6 +65,11 @@ export interface QueryOptions {
   /** Users: whether `groups` is computed for the page (default true; false for `excludedAttributes=groups`). */
   readonly withGroups?: boolean;
   /**
+   * When set, `members` (`groups`) is attached only to the resources with at most this
+   * many; the others come without it (docs/scim-api.md "Large groups in lists").
+   */
+  readonly maxRelations?: number;
+  /**
    * Base URL of the tenant's SCIM endpoint, no trailing slash (e.g. `https://h/scim/v2/t1`),
    * so filters on `meta.location` and `members.$ref` / `groups.$ref` can be evaluated;
    * when absent those attributes compare as missing.
@@ -120,13 +125,29 @@ export interface StoreTx {
   deleteResource(tenantId: string, type: ResourceKind, id: string): Promise<boolean>;
   /** Applies a delta; returns whether any row changed. Members must already be validated as same-tenant. */
   applyMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<boolean>;
+  /** How many members the group has (0 for a group without members or no such group). */
+  memberCount(tenantId: string, groupId: string): Promise<number>;
   /** Which of these ids exist in the tenant, with their kind. */
   existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>>;
   query(tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult>;
 }
 
+/** One page of a group's members, read in one snapshot with the group's version. */
+export interface MemberPage {
+  readonly version: number;
+  /** Ordered by member id (code point order); at most the `limit` asked for. */
+  readonly members: readonly Member[];
+}
+
 export interface Store extends StoreTx {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Keyset page of a group's members: the first `limit` members whose id sorts after
+   * `after` (from the first when absent), with the group's version at that instant;
+   * `undefined` when the group does not exist in the tenant. Streams a large group
+   * (`GET /Groups/{id}`) with bounded memory.
+   */
+  readMembers(tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined>;
   /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, writers serialised). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isScimError } from '../errors.ts';
-import { parseAttributeList, projectResource } from './project.ts';
+import { compileProjection, MAX_ATTRIBUTE_NAMES, parseAttributeList, projectResource } from './project.ts';
 import { defaultRegistry } from './registry.ts';
 import { enterpriseUser, fullUser, group } from './rfc-examples.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT, USER_SCHEMA } from './types.ts';
@@ -119,4 +119,48 @@ test('projection never mutates and drops non-schema keys', () => {
   assert.equal(out['internalHash'], undefined);
   (out['emails'] as unknown[]).pop();
   assert.equal((input['emails'] as unknown[]).length, 2);
+});
+
+test('parseAttributeList keeps a repeated name once (case-insensitively) and refuses more than the cap', () => {
+  assert.deepEqual(parseAttributeList('userName,USERNAME, userName ,name.givenName,Name.GivenName'), [
+    { name: 'userName' },
+    { name: 'name', sub: 'givenName' },
+  ]);
+  // Duplicates count towards the cap: the cap bounds what the request makes the server read.
+  const atCap = Array.from({ length: MAX_ATTRIBUTE_NAMES }, () => 'userName').join(',');
+  assert.deepEqual(parseAttributeList(atCap), [{ name: 'userName' }]);
+  for (const over of [`${atCap},userName`, Array.from({ length: 40_000 }, (_, i) => `a${i}`).join(',')]) {
+    assert.throws(() => parseAttributeList(over), (e) => isScimError(e) && e.scimType === 'invalidValue' && /at most 200/.test(e.detail ?? ''));
+  }
+  assert.throws(() => parseAttributeList('a,b,c', 2), (e) => isScimError(e) && e.scimType === 'invalidValue');
+});
+
+test('a compiled projection gives what the lists give, for every resource it is applied to', () => {
+  const cases: Array<[string | undefined, string | undefined]> = [
+    ['userName,name.givenName', undefined],
+    [undefined, 'emails,name.formatted'],
+    [`${ENT}:manager.value,userName`, 'userName'],
+    [ENT, undefined],
+    ['userName,userName,USERNAME', 'meta,meta'],
+  ];
+  for (const [a, e] of cases) {
+    const compiled = compileProjection(users, p(a, e));
+    for (const r of [fullUser, enterpriseUser]) assert.deepEqual(projectResource(users, r, compiled), projectResource(users, r, p(a, e)), `${a} / ${e}`);
+  }
+  // Compiled for another resource type: resolved again for this one, never misapplied.
+  const forGroups = compileProjection(groups, p('displayName'));
+  assert.deepEqual(projectResource(users, fullUser, forGroups), projectResource(users, fullUser));
+});
+
+test('unassigned values (null, [], {}) are left out of every projection (RFC 7643 §2.5)', () => {
+  const input = { ...structuredClone(fullUser), emails: [], phoneNumbers: null, name: {}, groups: [], [ENT]: { employeeNumber: '7', manager: {} } };
+  const hasEmpty = (v: unknown): boolean =>
+    Array.isArray(v) ? v.length === 0 || v.some(hasEmpty) : v !== null && typeof v === 'object' ? Object.keys(v).length === 0 || Object.values(v).some(hasEmpty) : false;
+  for (const [a, e] of [[undefined, undefined], ['emails,name,groups,phoneNumbers', undefined], [undefined, 'userName'], [`${ENT}:manager`, undefined]] as const) {
+    const out = projectResource(users, input, p(a, e));
+    assert.equal(hasEmpty(out), false, `${a} / ${e}: ${JSON.stringify(out)}`);
+    for (const k of ['emails', 'phoneNumbers', 'name', 'groups']) assert.equal(k in out, false, k);
+  }
+  assert.deepEqual(projectResource(users, input)[ENT], { employeeNumber: '7' });
+  assert.deepEqual(projectResource(groups, { ...group, members: [] }, p('members')), { schemas: group['schemas'], id: group['id'] });
 });

@@ -11,18 +11,32 @@ import { nameKey } from './lookup.ts';
 import type { AttributeDefinition, ResourceSchema, ScimResource, SchemaDefinition } from './types.ts';
 
 /**
+ * Most names one `attributes` or `excludedAttributes` list may carry (duplicates
+ * included). A User has fewer than 100 attribute and sub-attribute names in all, so
+ * no real client comes near it; past it the list is refused (docs/scim-api.md).
+ */
+export const MAX_ATTRIBUTE_NAMES = 200;
+
+/**
  * Parses an `attributes` / `excludedAttributes` query value: comma-separated
  * attribute paths (RFC 7644 §3.10 form, URN-qualified allowed), spaces around
- * names trimmed, empty entries skipped. null/undefined/blank → []. A malformed
- * name → 400 `invalidValue` (a bad query parameter value; `invalidPath` is the
- * PATCH "path" error of RFC 7644 §3.5.2).
+ * names trimmed, empty entries skipped, repeated names (compared case-insensitively,
+ * RFC 7643 §2.1) kept once. null/undefined/blank → []. A malformed name, or more
+ * than `maxNames` entries (default `MAX_ATTRIBUTE_NAMES`) → 400 `invalidValue` (a bad
+ * query parameter value; `invalidPath` is the PATCH "path" error of RFC 7644 §3.5.2).
  */
-export function parseAttributeList(text: string | null | undefined): AttrPath[] {
+export function parseAttributeList(text: string | null | undefined, maxNames: number = MAX_ATTRIBUTE_NAMES): AttrPath[] {
   if (text === null || text === undefined) return [];
   const out: AttrPath[] = [];
+  const seen = new Set<string>();
+  let entries = 0;
   for (const part of text.split(',')) {
     const name = part.trim();
     if (name === '') continue;
+    if (++entries > maxNames) throw invalidValue(`An attribute list may name at most ${maxNames} attributes`);
+    const key = nameKey(name);
+    if (seen.has(key)) continue;
+    seen.add(key);
     try {
       out.push(parseAttrPath(name));
     } catch (e) {
@@ -45,12 +59,13 @@ export function schemaNamedBy(rs: ResourceSchema, path: AttrPath): SchemaDefinit
 }
 
 /** What a list selects: whole schemas, whole attributes, or some sub-attributes. */
-interface Selection {
+export interface Selection {
   readonly schemas: Set<SchemaDefinition>;
   readonly attrs: Map<AttributeDefinition, Set<AttributeDefinition> | 'all'>;
 }
 
 function select(rs: ResourceSchema, paths: readonly AttrPath[] | undefined): Selection | undefined {
+  // Resolving each name once: repeated names land in the same Set/Map entry.
   if (paths === undefined || paths.length === 0) return undefined;
   const sel: Selection = { schemas: new Set(), attrs: new Map() };
   for (const p of paths) {
@@ -92,13 +107,20 @@ function projectComplex(
   const out: Record<string, unknown> = {};
   for (const sub of attr.subAttributes ?? []) {
     const v = ownValue(value, sub.name);
-    if (v === undefined || v === null) continue;
+    if (unassigned(v)) continue;
     const named = inc instanceof Set ? inc.has(sub) : false;
     const show = inc instanceof Set ? named || sub.returned === 'always' : wanted(sub, false, false);
     const hidden = exc instanceof Set && exc.has(sub) && sub.returned !== 'always';
     if (show && !hidden) out[sub.name] = v;
   }
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** RFC 7643 §2.5: unassigned, null and an empty array (or empty complex value) are the same state. */
+function unassigned(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isJsonObject(v) && Object.keys(v).length === 0;
 }
 
 const shownWholeCache = new WeakMap<AttributeDefinition, boolean>();
@@ -137,7 +159,7 @@ function projectAttributes(
 ): void {
   for (const attr of attrs) {
     const value = ownValue(from, attr.name);
-    if (value === undefined || value === null) continue;
+    if (unassigned(value)) continue;
     if (inc === undefined && exc === undefined && shownWhole(attr)) {
       to[attr.name] = value;
       continue;
@@ -165,6 +187,27 @@ function projectAttributes(
 }
 
 /**
+ * `attributes` / `excludedAttributes` resolved against one resource schema, built
+ * once per request and applied to every resource of the response: the cost of a
+ * list page is resources × schema attributes, not resources × names asked for.
+ */
+export interface CompiledProjection {
+  readonly rs: ResourceSchema;
+  readonly include: Selection | undefined;
+  readonly exclude: Selection | undefined;
+}
+
+/** Resolves the two lists once (unknown names select nothing; repeated names count once). */
+export function compileProjection(
+  rs: ResourceSchema,
+  opts: { attributes?: readonly AttrPath[]; excludedAttributes?: readonly AttrPath[] } = {},
+): CompiledProjection {
+  return { rs, include: select(rs, opts.attributes), exclude: select(rs, opts.excludedAttributes) };
+}
+
+const isCompiled = (o: object): o is CompiledProjection => 'rs' in o && 'include' in o;
+
+/**
  * Returns a new resource holding what the response may show (RFC 7643 §7, RFC 7644
  * §3.4.2.5): `returned: always` attributes (`id`) always; `never` (`password`)
  * never; `default` unless excluded, or — when `attributes` is given — only if named;
@@ -173,14 +216,18 @@ function projectAttributes(
  * both lists, `attributes` selects and `excludedAttributes` then removes.
  * `schemas` is kept, listing the core URN and the extensions still present.
  * Only schema-defined attributes are copied; the input is never mutated.
+ * Unassigned values are left out: null, `[]` and `{}` (RFC 7643 §2.5 makes them
+ * equivalent to an absent attribute), so no response carries an empty array.
+ * `opts` may be a `compileProjection` result (lists resolved once per request).
  */
 export function projectResource(
   rs: ResourceSchema,
   resource: ScimResource,
-  opts: { attributes?: readonly AttrPath[]; excludedAttributes?: readonly AttrPath[] } = {},
+  opts: CompiledProjection | { attributes?: readonly AttrPath[]; excludedAttributes?: readonly AttrPath[] } = {},
 ): ScimResource {
-  const inc = select(rs, opts.attributes);
-  const exc = select(rs, opts.excludedAttributes);
+  const compiled = isCompiled(opts) && opts.rs === rs ? opts : compileProjection(rs, isCompiled(opts) ? {} : opts);
+  const inc = compiled.include;
+  const exc = compiled.exclude;
   const out: ScimResource = { schemas: [rs.core.id] };
   const schemas = out['schemas'] as string[];
   projectAttributes(coreAttributes(rs), resource, inc, exc, inc?.schemas.has(rs.core) ?? false, out);

@@ -138,4 +138,32 @@ export const migrations: readonly Migration[] = Object.freeze([
       ANALYZE sqlite_schema;
     `,
   },
+  {
+    version: 4,
+    name: 'member counts',
+    // The member count of each group, kept by triggers in the same transaction as the
+    // member rows (like resource_counts): the maximum group size (--max-group-members)
+    // is checked without counting a large group's rows, and list responses know which
+    // groups are past --list-max-members before reading any member (docs/scim-api.md).
+    // INSERT OR IGNORE of an existing member inserts nothing and fires nothing.
+    sql: `
+      CREATE TABLE member_counts (
+        tenant_id TEXT NOT NULL,
+        group_id  TEXT NOT NULL,
+        n         INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, group_id),
+        FOREIGN KEY (tenant_id, group_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO member_counts (tenant_id, group_id, n)
+        SELECT tenant_id, group_id, COUNT(*) FROM members GROUP BY tenant_id, group_id;
+      CREATE TRIGGER member_counts_insert AFTER INSERT ON members BEGIN
+        INSERT INTO member_counts (tenant_id, group_id, n) VALUES (NEW.tenant_id, NEW.group_id, 1)
+          ON CONFLICT (tenant_id, group_id) DO UPDATE SET n = n + 1;
+      END;
+      -- UPDATE, never an upsert: a cascade from a deleted group finds no row to recreate.
+      CREATE TRIGGER member_counts_delete AFTER DELETE ON members BEGIN
+        UPDATE member_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND group_id = OLD.group_id;
+      END;
+    `,
+  },
 ]);

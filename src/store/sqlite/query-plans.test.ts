@@ -122,3 +122,20 @@ describe('query plans of the hot statements', () => {
     assert.ok(!stmts.some((s) => /COUNT\(\*\)/i.test(s)), stmts.join('\n'));
   });
 });
+
+describe('query plans of the member-size statements (docs/scim-api.md "Response size and large groups")', () => {
+  const cases: [string, () => Promise<unknown>][] = [
+    ['a bounded page of Groups with their members', () => store.query(t.id, 'Group', { startIndex: 1, count: 5, withMembers: true, maxRelations: 2 })],
+    ['a bounded page of Users with their groups', () => store.query(t.id, 'User', { startIndex: 1, count: 5, withMembers: false, maxRelations: 2 })],
+    ['member count', () => store.memberCount(t.id, group.id)],
+    ['a keyset page of members', () => store.readMembers(t.id, group.id, { after: users[0]!.id, limit: 3 })],
+  ];
+  for (const [name, fn] of cases) {
+    it(`${name}: index lookups only, no COUNT(*)`, async () => {
+      const stmts = await statementsOf(fn);
+      assert.ok(stmts.length > 0, 'the operation ran SQL');
+      for (const sql of stmts) assertIndexed(sql);
+      assert.ok(!stmts.some((s) => /COUNT\(\*\)/i.test(s)), stmts.join('\n'));
+    });
+  }
+});

@@ -6,7 +6,7 @@ import { uniqueness } from '../../scim/errors.ts';
 import { foldCase } from '../../scim/schema/fold.ts';
 import type { SchemaRegistry, ScimResource } from '../../scim/schema/types.ts';
 import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
-import { runQuery } from './sqlite-query.ts';
+import { memberCount, runQuery } from './sqlite-query.ts';
 import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
 import type { Transaction } from 'better-sqlite3';
@@ -221,6 +221,10 @@ export class SqliteOps implements StoreTx {
     for (const c of chunks(delta.remove)) changed += del.run(tenantId, groupId, JSON.stringify(c)).changes;
     insert(delta.add);
     return changed > 0;
+  }
+
+  async memberCount(tenantId: string, groupId: string): Promise<number> {
+    return memberCount(this, tenantId, groupId);
   }
 
   async existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>> {

@@ -15,7 +15,7 @@ import { compileSort } from '../sql/compile-sort.ts';
 import type { CompileContext } from '../sql/compile-filter.ts';
 import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-ops.ts';
 import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
-import type { LoadedResource, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
+import type { LoadedResource, Member, MemberPage, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
 
 export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
   // One read snapshot for the count, the page and its members (the wrapper is built once per connection).
@@ -91,13 +91,60 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
 
 function attachRelations(ops: SqliteOps, tenantId: string, type: ResourceKind, page: LoadedResource[], opts: QueryOptions): LoadedResource[] {
   const ids = page.map((r) => r.id);
+  const max = opts.maxRelations;
   if (type === 'Group' && opts.withMembers) {
-    const members = ops.loadMembers(tenantId, ids);
-    return page.map((r) => ({ ...r, members: members.get(r.id) ?? [] }));
+    // Groups past the bound are left without `members`: their rows are never read.
+    const over = max === undefined ? new Set<string>() : groupsOver(ops, tenantId, ids, max);
+    const members = ops.loadMembers(tenantId, ids.filter((id) => !over.has(id)));
+    return page.map((r) => (over.has(r.id) ? r : { ...r, members: members.get(r.id) ?? [] }));
   }
   if (type === 'User' && (opts.withGroups ?? true)) {
-    const groups = ops.loadGroups(tenantId, ids);
-    return page.map((r) => ({ ...r, groups: groups.get(r.id) ?? [] }));
+    const over = max === undefined ? new Set<string>() : usersOver(ops, tenantId, ids, max);
+    const groups = ops.loadGroups(tenantId, ids.filter((id) => !over.has(id)));
+    return page.map((r) => (over.has(r.id) ? r : { ...r, groups: groups.get(r.id) ?? [] }));
   }
   return page;
+}
+
+/** The groups of `ids` with more than `max` members (the member_counts row, migration 4). */
+function groupsOver(ops: SqliteOps, tenantId: string, ids: readonly string[], max: number): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = ops.stmts
+    .get('SELECT c.group_id FROM json_each(?) j CROSS JOIN member_counts c WHERE c.tenant_id = ? AND c.group_id = j.value AND c.n > ?')
+    .all(JSON.stringify(ids), tenantId, max) as { group_id: string }[];
+  return new Set(rows.map((r) => r.group_id));
+}
+
+/** The users of `ids` in more than `max` groups: a probe that steps at most `max` + 1 index entries per user. */
+function usersOver(ops: SqliteOps, tenantId: string, ids: readonly string[], max: number): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = ops.stmts
+    .get('SELECT j.value AS id FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = ? AND m.member_id = j.value LIMIT 1 OFFSET ?)')
+    .all(JSON.stringify(ids), tenantId, max) as { id: string }[];
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The member count of a group (migration 4's counter: no scan of the member rows). */
+export function memberCount(ops: SqliteOps, tenantId: string, groupId: string): number {
+  const row = ops.stmts.get('SELECT n FROM member_counts WHERE tenant_id = ? AND group_id = ?').get(tenantId, groupId) as { n: number } | undefined;
+  return row?.n ?? 0;
+}
+
+/** `Store.readMembers`: the group's version and one keyset page of its members, in one read snapshot. */
+export function readMembers(ops: SqliteOps, tenantId: string, groupId: string, page: { after?: string; limit: number }): MemberPage | undefined {
+  const read = (): MemberPage | undefined => {
+    const g = ops.stmts.get("SELECT version FROM resources WHERE tenant_id = ? AND id = ? AND type = 'Group'").get(tenantId, groupId) as { version: number } | undefined;
+    if (g === undefined) return undefined;
+    const limit = Math.max(0, Math.floor(page.limit));
+    const rows = (
+      page.after === undefined
+        ? ops.stmts.get('SELECT member_id, member_type, display FROM members WHERE tenant_id = ? AND group_id = ? ORDER BY member_id LIMIT ?').all(tenantId, groupId, limit)
+        : ops.stmts
+            .get('SELECT member_id, member_type, display FROM members WHERE tenant_id = ? AND group_id = ? AND member_id > ? ORDER BY member_id LIMIT ?')
+            .all(tenantId, groupId, page.after, limit)
+    ) as { member_id: string; member_type: ResourceKind; display: string | null }[];
+    const members: Member[] = rows.map((r) => (r.display === null ? { value: r.member_id, type: r.member_type } : { value: r.member_id, type: r.member_type, display: r.display }));
+    return { version: g.version, members };
+  };
+  return ops.db.inTransaction ? read() : (ops.snapshot.deferred(read) as MemberPage | undefined);
 }

@@ -15,6 +15,7 @@ import type { SqliteDb, Synchronous , StatementCache } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { Mutex } from './mutex.ts';
 import { SqliteOps } from './sqlite-ops.ts';
+import { readMembers } from './sqlite-query.ts';
 import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
@@ -121,6 +122,7 @@ class SqliteStoreImpl implements SqliteStore {
       deleteResource: guard(w.deleteResource.bind(w)),
       applyMembership: guard(w.applyMembership.bind(w)),
       existingIds: guard(w.existingIds.bind(w)),
+      memberCount: guard(w.memberCount.bind(w)),
       query: guard(w.query.bind(w)),
     };
     try {
@@ -149,6 +151,8 @@ class SqliteStoreImpl implements SqliteStore {
   // StoreTx outside a transaction: reads on the reader, writes in their own transaction.
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
+  memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));
+  readMembers: Store['readMembers'] = (t, g, p) => this.#read((o) => readMembers(o, t, g, p));
   query: StoreTx['query'] = (...a) => this.#read((o) => o.query(...a));
   insertResource: StoreTx['insertResource'] = (...a) => this.#write((o) => o.insertResource(...a));
   updateResource: StoreTx['updateResource'] = (...a) => this.#write((o) => o.updateResource(...a));

@@ -7,6 +7,22 @@ import type { AttributeDefinition, ResolvedAttribute, ResourceSchema } from '../
 import type { ResourceKind } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 
+/**
+ * Aliases of correlated subqueries, numbered per compilation: the same filter (and
+ * sort) always compiles to the same SQL text, so its prepared statement is reused
+ * (docs/storage.md "Prepared statements"). A process-wide counter made every
+ * request's SQL new.
+ */
+export class AliasNames {
+  #n = 0;
+
+  /** The next alias with this prefix (unique within one compiled statement). */
+  next(prefix: string): string {
+    this.#n += 1;
+    return `${prefix}${this.#n}`;
+  }
+}
+
 export interface CompileContext {
   readonly rs: ResourceSchema;
   readonly type: ResourceKind;
@@ -20,6 +36,8 @@ export interface CompileContext {
    * `meta.location` and `$ref`; when absent those compare as missing.
    */
   readonly locationBase?: string;
+  /** Alias numbering shared by the filter and the sort of one statement. */
+  readonly names: AliasNames;
 }
 
 /** An element of a multi-valued (or complex) attribute: SQL for each of its fields. */
@@ -49,13 +67,6 @@ export type Source =
 
 const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-let aliasSeq = 0;
-/** A fresh alias for a correlated subquery (unique within one compiled statement). */
-export function freshAlias(prefix: string): string {
-  aliasSeq = (aliasSeq + 1) % 1_000_000;
-  return `${prefix}${aliasSeq}`;
-}
-
 function metaSource(ctx: CompileContext, r: ResolvedAttribute): Source {
   const a = ctx.alias;
   const fieldOf = (sub: AttributeDefinition): string | undefined => {
@@ -84,7 +95,7 @@ function metaSource(ctx: CompileContext, r: ResolvedAttribute): Source {
 function membershipSource(ctx: CompileContext, r: ResolvedAttribute, groupSide: boolean): Source {
   const a = ctx.alias;
   const fold = (sub: AttributeDefinition, expr: string): string => (sub.caseExact ? expr : ctx.dialect.fold(expr));
-  const m = freshAlias('m');
+  const m = ctx.names.next('m');
   const base = ctx.locationBase;
   if (groupSide) {
     const fieldOf = (sub: AttributeDefinition): string | undefined => {
@@ -99,7 +110,7 @@ function membershipSource(ctx: CompileContext, r: ResolvedAttribute, groupSide: 
     };
     return { kind: 'elements', from: `members ${m}`, where: `${m}.tenant_id = ${a}.tenant_id AND ${m}.group_id = ${a}.id`, scope: { field: fieldOf }, def: r.attribute, multi: true, order: `${m}.member_id` };
   }
-  const g = freshAlias('g');
+  const g = ctx.names.next('g');
   const fieldOf = (sub: AttributeDefinition): string | undefined => {
     switch (sub.name) {
       case 'value': return `${m}.group_id`;
@@ -145,7 +156,7 @@ export function sourceOf(ctx: CompileContext, r: ResolvedAttribute): Source {
   const base = r.extension ? [r.schemaUrn, name] : [name];
   const doc = `${a}.search`;
   if (r.attribute.multiValued) {
-    const e = freshAlias('e');
+    const e = ctx.names.next('e');
     const complex = r.attribute.type === 'complex';
     return {
       kind: 'elements',

@@ -35,6 +35,12 @@ function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params
   if (f.op === 'ew') {
     const n = [...String(lit)].length;
     if (n === 0) return `(typeof(${expr}) = 'text')`;
+    // The suffix length is a parameter too (placeholders in text order): the SQL text
+    // depends on the filter's shape only, so its prepared statement is reused.
+    const len = params.add(-Buffer.byteLength(String(lit), 'utf8'));
+    // On BLOBs substr counts bytes and is NUL-safe (on TEXT it stops at a NUL);
+    // a UTF-8 byte suffix is exactly a code point suffix.
+    return `(${nn}substr(CAST(${expr} AS BLOB), ${len}) IS CAST(${params.add(lit)} AS BLOB))`;
   }
   const p = params.add(lit);
   switch (f.op) {
@@ -48,9 +54,6 @@ function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params
     // Substring operators match literal text: instr/substr, never LIKE (whose % _ \ are wildcards).
     case 'co': return `(${nn}instr(${expr}, ${p}) > 0)`;
     case 'sw': return `(${nn}instr(${expr}, ${p}) = 1)`;
-    // On BLOBs substr counts bytes and is NUL-safe (on TEXT it stops at a NUL);
-    // a UTF-8 byte suffix is exactly a code point suffix.
-    case 'ew': return `(${nn}substr(CAST(${expr} AS BLOB), -${Buffer.byteLength(String(lit), 'utf8')}) IS CAST(${p} AS BLOB))`;
   }
 }
 
@@ -206,7 +209,8 @@ export interface CompiledFilter {
 /**
  * Compiles `filter` for resources of `ctx.type`, aliased `ctx.alias`. Throws
  * `invalidFilter` for unknown attributes, `password`, and operators the attribute
- * type does not support.
+ * type does not support. The SQL text depends on the filter's shape only: literals
+ * are parameters and aliases are numbered per compilation.
  */
 export function compileFilter(filter: Filter, ctx: CompileContext, params: Params): string {
   return compileNode(ctx, filter, params);

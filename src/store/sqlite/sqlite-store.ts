@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { serviceUnavailable } from '../../scim/errors.ts';
 import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { durability, migrate, openConnection } from './connection.ts';
-import type { SqliteDb, Synchronous , StatementCache } from './connection.ts';
+import type { SqliteDb, Synchronous, StatementCache, StatementCacheStats } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { Mutex } from './mutex.ts';
 import { SqliteOps } from './sqlite-ops.ts';
@@ -34,6 +34,8 @@ export interface SqliteStore extends Store {
   readonly file: string;
   /** Effective settings read back from the database (log them at start, CF-2). */
   readonly settings: { readonly journalMode: string; readonly synchronous: string };
+  /** What the reader connection's statement cache holds (docs/storage.md "Prepared statements"). */
+  statementStats(): StatementCacheStats;
 }
 
 type TenantRow = { id: string; name: string; idp: string; created_at: string };
@@ -87,6 +89,10 @@ class SqliteStoreImpl implements SqliteStore {
     this.#wstmts = this.#writer.stmts;
     this.#rstmts = this.#reader.stmts;
     this.settings = durability(writer);
+  }
+
+  statementStats(): StatementCacheStats {
+    return this.#rstmts.stats();
   }
 
   #open(): void {

@@ -1,0 +1,75 @@
+/**
+ * Bounds on one store query: the prepared-statement cache (docs/storage.md
+ * "Prepared statements").
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseFilter } from '../../scim/filter/parser.ts';
+import { defaultRegistry } from '../../scim/schema/registry.ts';
+import { tenant, userRes } from '../store-contract.ts';
+import type { QueryOptions } from '../store.ts';
+import { COMPILED_CACHE_MAX_BYTES, COMPILED_CACHE_MAX_ENTRIES } from './connection.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import type { SqliteStore } from './sqlite-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-limits-'));
+const t = tenant();
+const users = Array.from({ length: 30 }, (_, i) =>
+  userRes(t.id, `user${i}`, { title: `title${i % 3}`, emails: Array.from({ length: 5 }, (_, j) => ({ value: `u${i}.${j}@example.com`, type: j === 0 ? 'work' : 'home' })) }),
+);
+let store: SqliteStore;
+
+before(async () => {
+  store = await openSqliteStore({ file: join(dir, 'limits.db'), registry: defaultRegistry });
+  await store.createTenant(t);
+  await store.insertApiKey({ id: 'k1', tenantId: t.id, digest: 'd', last4: 'abcd', createdAt: '2024-01-01T00:00:00.000Z', expiresAt: null });
+  for (const u of users) await store.insertResource(u);
+});
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const page = (filter: string | undefined, extra: Partial<QueryOptions> = {}): QueryOptions => ({
+  ...(filter !== undefined ? { filter: parseFilter(filter) } : {}),
+  startIndex: 1,
+  count: 100,
+  withMembers: false,
+  ...extra,
+});
+
+describe('prepared statements', () => {
+  it('pages of one filter, with other literals, counts and offsets, share one statement (LIMIT/OFFSET are parameters)', async () => {
+    const run = (v: string, count: number, startIndex: number): Promise<unknown> =>
+      store.query(t.id, 'User', page(`emails[type eq "work" and value ew "${v}"] or title ew "${v}"`, { count, startIndex }));
+    await run('@example.com', 10, 1);
+    const before = store.statementStats();
+    for (let i = 1; i <= 20; i++) await run(`${i}@example.com`, i, i);
+    assert.deepEqual(store.statementStats(), before);
+  });
+
+  it('many distinct filters keep the cache under its byte and entry bounds; fixed statements stay prepared', async () => {
+    await store.findApiKeyWithTenant('k1');
+    const fixedBefore = store.statementStats().fixed;
+    // 300 distinct shapes of up to 100 terms (cost ≤ 100 each).
+    const attrs = ['userName eq', 'externalId eq', 'id eq'];
+    for (let n = 1; n <= 100; n++) {
+      for (const a of attrs) {
+        const f = Array.from({ length: n }, (_, i) => `${a} "v${i}"`).join(' or ');
+        await store.query(t.id, 'User', page(f, { count: 1 }));
+        const s = store.statementStats();
+        assert.ok(s.compiledBytes <= COMPILED_CACHE_MAX_BYTES, `${s.compiledBytes} bytes cached`);
+        assert.ok(s.compiled <= COMPILED_CACHE_MAX_ENTRIES, `${s.compiled} statements cached`);
+      }
+    }
+    const s = store.statementStats();
+    assert.equal(s.maxCompiledBytes, COMPILED_CACHE_MAX_BYTES);
+    // Fixed statements are neither evicted nor multiplied by compiled ones.
+    assert.equal(s.fixed, fixedBefore);
+    assert.equal((await store.findApiKeyWithTenant('k1'))?.tenant.id, t.id);
+    assert.equal(store.statementStats().fixed, fixedBefore);
+  });
+});

@@ -37,6 +37,7 @@ export interface Config {
   readonly maxPatchOperations: number;
   readonly filterMaxLength: number;
   readonly filterMaxDepth: number;
+  readonly filterMaxCost: number;
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -96,10 +97,12 @@ export const SETTINGS = [
     description: 'Page size when a request gives no count (at most --max-results).', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxPatchOperations', flag: 'max-patch-operations', env: ['ROSTER_MAX_PATCH_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most Operations in one PATCH request; more get 400.', parse: parseInteger(1, 100_000) }),
-  setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 16384, defaultText: '16384',
-    description: 'Longest filter expression accepted; longer ones get 400 invalidFilter.', parse: parseInteger(16, 1_048_576) }),
+  setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 2048, defaultText: '2048',
+    description: 'Longest filter expression accepted; longer ones get 400 invalidFilter. Identity providers send filters well under 1 KiB (docs/filters.md "Caps").', parse: parseInteger(16, 1_048_576) }),
   setting({ key: 'filterMaxDepth', flag: 'filter-max-depth', env: ['ROSTER_FILTER_MAX_DEPTH'], unit: 'levels', metavar: 'N', default: 32, defaultText: '32',
     description: 'Deepest nesting of parentheses, not(...) and [...] in a filter; deeper gets 400 invalidFilter.', parse: parseInteger(1, 256) }),
+  setting({ key: 'filterMaxCost', flag: 'filter-max-cost', env: ['ROSTER_FILTER_MAX_COST'], unit: 'cost', metavar: 'N', default: 100, defaultText: '100',
+    description: 'Largest cost of a compiled filter (a column comparison 1, a JSON attribute 2, a comparison inside a multi-valued attribute 10); costlier filters get 400 invalidFilter (docs/filters.md "Caps").', parse: parseInteger(1, 1_000_000) }),
   setting({ key: 'requestTimeoutMs', flag: 'request-timeout', env: ['ROSTER_REQUEST_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 30_000, defaultText: '30s',
     description: 'Time a client has to send a whole request (headers and body) before the connection is cut (slow clients, RL-7).', parse: parseDuration(1000, DAY) }),
   setting({ key: 'headersTimeoutMs', flag: 'headers-timeout', env: ['ROSTER_HEADERS_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',

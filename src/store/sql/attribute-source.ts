@@ -6,6 +6,7 @@
 import type { AttributeDefinition, ResolvedAttribute, ResourceSchema } from '../../scim/schema/types.ts';
 import type { ResourceKind } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import type { CostMeter } from './filter-cost.ts';
 
 /**
  * Aliases of correlated subqueries, numbered per compilation: the same filter (and
@@ -38,6 +39,8 @@ export interface CompileContext {
   readonly locationBase?: string;
   /** Alias numbering shared by the filter and the sort of one statement. */
   readonly names: AliasNames;
+  /** Charged by the filter compiler for each term it emits (docs/filters.md "Caps"). */
+  readonly meter?: CostMeter;
 }
 
 /** An element of a multi-valued (or complex) attribute: SQL for each of its fields. */
@@ -50,7 +53,13 @@ export interface ElementScope {
 
 export type Source =
   /** A single value: `expr` (NULL when absent). */
-  | { readonly kind: 'single'; readonly expr: string; readonly def: AttributeDefinition }
+  | {
+      readonly kind: 'single';
+      readonly expr: string;
+      readonly def: AttributeDefinition;
+      /** Read from the JSON search document (costlier than a column, docs/filters.md "Caps"). */
+      readonly json?: true;
+    }
   /** Elements: `from` (with `where`) yields rows; `scope` reads each row. */
   | {
       readonly kind: 'elements';
@@ -169,8 +178,8 @@ export function sourceOf(ctx: CompileContext, r: ResolvedAttribute): Source {
     };
   }
   if (r.attribute.type === 'complex') {
-    if (r.sub !== undefined) return { kind: 'single', expr: d.jsonScalar(doc, [...base, r.sub.name]), def: r.sub };
+    if (r.sub !== undefined) return { kind: 'single', expr: d.jsonScalar(doc, [...base, r.sub.name]), def: r.sub, json: true };
     return { kind: 'elements', from: '(SELECT 1)', where: `${d.jsonType(doc, base)} = 'object'`, scope: { field: (sub) => d.jsonScalar(doc, [...base, sub.name]) }, def: r.attribute, multi: false, order: '1' };
   }
-  return { kind: 'single', expr: d.jsonScalar(doc, base), def: r.attribute };
+  return { kind: 'single', expr: d.jsonScalar(doc, base), def: r.attribute, json: true };
 }

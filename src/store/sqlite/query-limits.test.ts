@@ -1,12 +1,14 @@
 /**
- * Bounds on one store query: the prepared-statement cache (docs/storage.md
- * "Prepared statements").
+ * Bounds on one store query: the deadline (docs/storage.md "Query deadline"), the
+ * filter cost (docs/filters.md "Caps") and the prepared-statement cache
+ * (docs/storage.md "Prepared statements").
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isScimError } from '../../scim/errors.ts';
 import { parseFilter } from '../../scim/filter/parser.ts';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant, userRes } from '../store-contract.ts';
@@ -39,6 +41,36 @@ const page = (filter: string | undefined, extra: Partial<QueryOptions> = {}): Qu
   count: 100,
   withMembers: false,
   ...extra,
+});
+
+async function rejection(p: Promise<unknown>): Promise<{ status: number; scimType: unknown; detail: string }> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(isScimError(e), String(e));
+    return { status: e.status, scimType: e.scimType, detail: e.message };
+  }
+  assert.fail('expected a ScimError');
+}
+
+describe('filter cost bound in the store', () => {
+  it('a filter past the cost bound is 400 invalidFilter before any SQL runs', async () => {
+    const f = Array.from({ length: 11 }, (_, i) => `emails co "v${i}"`).join(' or ');
+    const r = await rejection(store.query(t.id, 'User', page(f)));
+    assert.equal(r.status, 400);
+    assert.equal(r.scimType, 'invalidFilter');
+    assert.match(r.detail, /too complex/);
+  });
+
+  it('the bound is the store option', async () => {
+    const strict = await openSqliteStore({ file: join(dir, 'limits.db'), registry: defaultRegistry, filterMaxCost: 5 });
+    try {
+      assert.equal((await rejection(strict.query(t.id, 'User', page('emails co "x"')))).scimType, 'invalidFilter');
+      assert.equal((await strict.query(t.id, 'User', page('userName eq "user1"'))).totalResults, 1);
+    } finally {
+      await strict.close();
+    }
+  });
 });
 
 describe('prepared statements', () => {

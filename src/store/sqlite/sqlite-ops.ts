@@ -9,6 +9,7 @@ import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
 import { runQuery } from './sqlite-query.ts';
 import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
+import { DEFAULT_FILTER_MAX_COST } from '../sql/filter-cost.ts';
 import type { Transaction } from 'better-sqlite3';
 import type {
   LoadedResource,
@@ -56,6 +57,17 @@ export const SQL = {
   typeCount: 'SELECT n FROM resource_counts WHERE tenant_id = ? AND type = ?',
 } as const;
 
+/** Bounds on one query (docs/filters.md "Caps"). */
+export interface QueryLimits {
+  /** Largest compiled filter cost; past it 400 `invalidFilter`. */
+  readonly filterMaxCost: number;
+}
+
+/** Default query limits: see `--filter-max-cost` (src/config.ts). */
+export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
+  filterMaxCost: DEFAULT_FILTER_MAX_COST,
+});
+
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
   const out: T[][] = [];
@@ -87,14 +99,16 @@ export class SqliteOps implements StoreTx {
   readonly stmts: StatementCache;
   readonly registry: SchemaRegistry;
 
+  readonly limits: QueryLimits;
   /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
   readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
 
-  constructor(db: SqliteDb, registry: SchemaRegistry) {
+  constructor(db: SqliteDb, registry: SchemaRegistry, limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
     this.db = db;
     this.snapshot = db.transaction((fn: () => unknown): unknown => fn());
     this.stmts = new StatementCache(db);
     this.registry = registry;
+    this.limits = limits;
   }
 
   /** The columns derived from a resource body: search doc, name_fold, external_id. */

@@ -35,7 +35,7 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
   };
   const params = new Params(sqliteDialect.placeholder);
   let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)}`;
-  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params)}`;
+  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params, ops.limits.filterMaxCost)}`;
   const filterParams = [...params.values];
   // RFC 7644 §3.4.2: totalResults counts every match, not the page. Unfiltered: the
   // counter row (migration 2); filtered: COUNT(*) unless the page itself tells.

@@ -14,7 +14,8 @@ import { durability, migrate, openConnection } from './connection.ts';
 import type { SqliteDb, Synchronous, StatementCache, StatementCacheStats } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { Mutex } from './mutex.ts';
-import { SqliteOps } from './sqlite-ops.ts';
+import { DEFAULT_QUERY_LIMITS, SqliteOps } from './sqlite-ops.ts';
+import type { QueryLimits } from './sqlite-ops.ts';
 import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Called with every SQL statement either connection runs, values inlined (query-plan tests, bench tracing). */
   readonly trace?: (sql: string) => void;
+  /** Largest compiled filter cost (default 100); past it 400 `invalidFilter` (docs/filters.md "Caps"). */
+  readonly filterMaxCost?: number;
 }
 
 /** The SQLite store, with what it reports about itself. */
@@ -68,7 +71,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     writerDb.close();
     throw e;
   }
-  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry);
+  const limits: QueryLimits = {
+    filterMaxCost: opts.filterMaxCost ?? DEFAULT_QUERY_LIMITS.filterMaxCost,
+  };
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits);
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -82,10 +88,10 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #rstmts: StatementCache;
   #closed = false;
 
-  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry) {
+  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits) {
     this.file = file;
-    this.#writer = new SqliteOps(writer, registry);
-    this.#reader = new SqliteOps(reader, registry);
+    this.#writer = new SqliteOps(writer, registry, limits);
+    this.#reader = new SqliteOps(reader, registry, limits);
     this.#wstmts = this.#writer.stmts;
     this.#rstmts = this.#reader.stmts;
     this.settings = durability(writer);

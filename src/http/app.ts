@@ -19,7 +19,7 @@ import type { ScimHandler } from './types.ts';
 
 /** Opens (creating if needed) the SQLite database named by `config.db`. */
 export async function openStore(
-  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost'>>,
+  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs'>>,
 ): Promise<SqliteStore> {
   mkdirSync(dirname(config.db), { recursive: true });
   return openSqliteStore({
@@ -28,6 +28,7 @@ export async function openStore(
     synchronous: config.sqliteSynchronous,
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
     ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
+    ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
   });
 }
 

@@ -23,9 +23,14 @@ const users = Array.from({ length: 30 }, (_, i) =>
   userRes(t.id, `user${i}`, { title: `title${i % 3}`, emails: Array.from({ length: 5 }, (_, j) => ({ value: `u${i}.${j}@example.com`, type: j === 0 ? 'work' : 'home' })) }),
 );
 let store: SqliteStore;
+// The deadline's clock: it jumps a minute at every reading while `stalled` is set, so
+// any query reaches its deadline at its first row, whatever the machine's speed.
+let clock = 0;
+let stalled = false;
+const now = (): number => (stalled ? (clock += 60_000) : clock);
 
 before(async () => {
-  store = await openSqliteStore({ file: join(dir, 'limits.db'), registry: defaultRegistry });
+  store = await openSqliteStore({ file: join(dir, 'limits.db'), registry: defaultRegistry, now, queryTimeoutMs: 2000 });
   await store.createTenant(t);
   await store.insertApiKey({ id: 'k1', tenantId: t.id, digest: 'd', last4: 'abcd', createdAt: '2024-01-01T00:00:00.000Z', expiresAt: null });
   for (const u of users) await store.insertResource(u);
@@ -52,6 +57,42 @@ async function rejection(p: Promise<unknown>): Promise<{ status: number; scimTyp
   }
   assert.fail('expected a ScimError');
 }
+
+describe('query deadline', () => {
+  it('a query past its deadline is stopped with 503, and the next query is served', async () => {
+    stalled = true;
+    const r = await rejection(store.query(t.id, 'User', page('emails co "example" and title sw "title"')));
+    stalled = false;
+    assert.equal(r.status, 503);
+    assert.match(r.detail, /did not finish within 2 s/);
+    const ok = await store.query(t.id, 'User', page('emails co "example" and title sw "title"'));
+    assert.equal(ok.totalResults, 30);
+  });
+
+  it('every query has the deadline: unfiltered, sorted, counted pages too', async () => {
+    for (const opts of [page(undefined), page(undefined, { sort: { path: { name: 'emails', sub: 'value' }, order: 'descending' } }), page('title eq "title1"', { count: 2 })]) {
+      stalled = true;
+      const r = await rejection(store.query(t.id, 'User', opts));
+      stalled = false;
+      assert.equal(r.status, 503);
+    }
+  });
+
+  it('inside a transaction: 503, the transaction rolls back, the store keeps working', async () => {
+    stalled = true;
+    const r = await rejection(
+      store.transaction(async (tx) => {
+        await tx.insertResource(userRes(t.id, 'never-committed'));
+        return tx.query(t.id, 'User', page('emails co "x"'));
+      }),
+    );
+    stalled = false;
+    assert.equal(r.status, 503);
+    assert.equal((await store.query(t.id, 'User', page('userName eq "never-committed"'))).totalResults, 0);
+    await store.insertResource(userRes(t.id, 'after-deadline'));
+    assert.equal((await store.query(t.id, 'User', page('userName eq "after-deadline"'))).totalResults, 1);
+  });
+});
 
 describe('filter cost bound in the store', () => {
   it('a filter past the cost bound is 400 invalidFilter before any SQL runs', async () => {

@@ -19,8 +19,11 @@ import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
 import type { LoadedResource, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
 
 export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
-  // One read snapshot for the count, the page and its members (the wrapper is built once per connection).
-  return ops.db.inTransaction ? query(ops, tenantId, type, opts) : (ops.snapshot.deferred(() => query(ops, tenantId, type, opts)) as QueryResult);
+  // One read snapshot for the count, the page and its members (the wrapper is built once per connection),
+  // all under one deadline (docs/storage.md "Query deadline").
+  return ops.withDeadline(() =>
+    ops.db.inTransaction ? query(ops, tenantId, type, opts) : (ops.snapshot.deferred(() => query(ops, tenantId, type, opts)) as QueryResult),
+  );
 }
 
 function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
@@ -34,7 +37,9 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
     ...(opts.locationBase !== undefined ? { locationBase: opts.locationBase } : {}),
   };
   const params = new Params(sqliteDialect.placeholder);
-  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)}`;
+  // scim_live(r.rowid) checks the deadline once per candidate row; SQLite tests it
+  // before the filter's correlated subqueries (docs/storage.md "Query deadline").
+  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)} AND scim_live(r.rowid)`;
   if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params, ops.limits.filterMaxCost)}`;
   const filterParams = [...params.values];
   // RFC 7644 §3.4.2: totalResults counts every match, not the page. Unfiltered: the

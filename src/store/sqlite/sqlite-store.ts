@@ -30,6 +30,10 @@ export interface SqliteStoreOptions {
   readonly trace?: (sql: string) => void;
   /** Largest compiled filter cost (default 100); past it 400 `invalidFilter` (docs/filters.md "Caps"). */
   readonly filterMaxCost?: number;
+  /** How long one query may run (default 2000 ms); past it 503 (docs/storage.md "Query deadline"). */
+  readonly queryTimeoutMs?: number;
+  /** Clock of the query deadline in milliseconds (default `performance.now`; tests move it). */
+  readonly now?: () => number;
 }
 
 /** The SQLite store, with what it reports about itself. */
@@ -73,6 +77,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   }
   const limits: QueryLimits = {
     filterMaxCost: opts.filterMaxCost ?? DEFAULT_QUERY_LIMITS.filterMaxCost,
+    queryTimeoutMs: opts.queryTimeoutMs ?? DEFAULT_QUERY_LIMITS.queryTimeoutMs,
+    now: opts.now ?? DEFAULT_QUERY_LIMITS.now,
   };
   return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits);
 }

@@ -42,6 +42,16 @@ function open(readOnly: boolean): Database.Database {
 }
 const w = open(false);
 const r = open(true);
+// Roster's per-row query deadline check (docs/storage.md "Query deadline"), at the same cost.
+let deadline = Number.POSITIVE_INFINITY;
+r.function('scim_live', { deterministic: false, directOnly: true }, (_rowid: unknown) => {
+  if (performance.now() > deadline) throw new Error('query deadline');
+  return 1;
+});
+const live = <T>(fn: () => T): T => {
+  deadline = performance.now() + 2000;
+  return fn();
+};
 
 const COLS = 'r.tenant_id, r.type, r.id, r.data, r.version, r.created, r.last_modified';
 const GROUPS_OF = `SELECT m.member_id, m.group_id, json_extract(g.data, '$.displayName') AS display FROM members m JOIN resources g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ? AND m.member_id IN (SELECT value FROM json_each(?)) ORDER BY m.member_id, m.group_id`;
@@ -62,10 +72,10 @@ const ws = {
 const rs = {
   ...sql(r),
   countAll: r.prepare('SELECT n FROM resource_counts WHERE tenant_id = ? AND type = ?'),
-  countName: r.prepare('SELECT COUNT(*) AS n FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND (r.name_fold IS NOT NULL AND r.name_fold = ?)'),
-  byName: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND (r.name_fold IS NOT NULL AND r.name_fold = ?) ORDER BY r.id ASC LIMIT 100 OFFSET 0`),
-  page: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? ORDER BY r.id ASC LIMIT ? OFFSET ?`),
-  after: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND r.id > ? ORDER BY r.id ASC LIMIT ? OFFSET 0`),
+  countName: r.prepare('SELECT COUNT(*) AS n FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) AND (r.name_fold IS NOT NULL AND r.name_fold = ?)'),
+  byName: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) AND (r.name_fold IS NOT NULL AND r.name_fold = ?) ORDER BY r.id ASC LIMIT ? OFFSET ?`),
+  page: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) ORDER BY r.id ASC LIMIT ? OFFSET ?`),
+  after: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) AND r.id > ? ORDER BY r.id ASC LIMIT ? OFFSET ?`),
   // The key lookup Roster runs on every request (store.findApiKeyWithTenant).
   apiKey: r.prepare(
     `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
@@ -199,9 +209,9 @@ const listUsers = r.transaction((query: URLSearchParams): string => {
   const filter = query.get('filter');
   if (filter !== null) {
     const name = /^userName eq "(.*)"$/.exec(filter)?.[1]?.toLowerCase() ?? '';
-    const rows = rs.byName.all(tenant, 'User', name) as Row[];
+    const rows = live(() => rs.byName.all(tenant, 'User', name, 100, 0)) as Row[];
     // A page that is not full is the whole result: no COUNT (as Roster).
-    const total = rows.length < 100 ? rows.length : (rs.countName.get(tenant, 'User', name) as { n: number }).n;
+    const total = rows.length < 100 ? rows.length : live(() => rs.countName.get(tenant, 'User', name) as { n: number }).n;
     return list(total, usersWithGroups(rows), ',"startIndex":1');
   }
   const count = Number(query.get('count') ?? 100);
@@ -210,11 +220,11 @@ const listUsers = r.transaction((query: URLSearchParams): string => {
   const cursor = query.get('cursor');
   if (cursor === null) {
     const start = Number(query.get('startIndex') ?? 1);
-    const rows = rs.page.all(tenant, 'User', count, start - 1) as Row[];
+    const rows = live(() => rs.page.all(tenant, 'User', count, start - 1)) as Row[];
     return list(total(), usersWithGroups(rows), `,"startIndex":${start}`);
   }
   // Keyset paging: one row more than asked tells whether a next page exists (as Roster).
-  const rows = (cursor === '' ? rs.page.all(tenant, 'User', count + 1, 0) : rs.after.all(tenant, 'User', cursor, count + 1)) as Row[];
+  const rows = live(() => (cursor === '' ? rs.page.all(tenant, 'User', count + 1, 0) : rs.after.all(tenant, 'User', cursor, count + 1, 0))) as Row[];
   const n = total();
   const items = usersWithGroups(rows).slice(0, count);
   const next = rows.length > count ? `,"nextCursor":"${rows[count - 1]?.id}"` : '';

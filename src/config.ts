@@ -42,6 +42,7 @@ export interface Config {
   readonly maxMultiValued: number;
   readonly filterMaxLength: number;
   readonly filterMaxDepth: number;
+  readonly filterMaxCost: number;
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -49,6 +50,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
   readonly sqliteBusyTimeoutMs: number;
+  readonly queryTimeoutMs: number;
   readonly keyMaxGraceMs: number;
 }
 
@@ -107,10 +109,12 @@ export const SETTINGS = [
     description: 'Most Operations in one PATCH request; more get 400.', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxMultiValued', flag: 'max-multi-valued', env: ['ROSTER_MAX_MULTI_VALUED'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most values of one multi-valued attribute of a resource (emails, roles, …; not Group members); more get 400 invalidValue on POST, PUT, PATCH and Bulk. Advertised in /ServiceProviderConfig.', parse: parseInteger(1, 100_000) }),
-  setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 16384, defaultText: '16384',
-    description: 'Longest filter expression accepted; longer ones get 400 invalidFilter.', parse: parseInteger(16, 1_048_576) }),
+  setting({ key: 'filterMaxLength', flag: 'filter-max-length', env: ['ROSTER_FILTER_MAX_LENGTH'], unit: 'characters', metavar: 'N', default: 2048, defaultText: '2048',
+    description: 'Longest filter expression accepted; longer ones get 400 invalidFilter. Identity providers send filters well under 1 KiB (docs/filters.md "Caps").', parse: parseInteger(16, 1_048_576) }),
   setting({ key: 'filterMaxDepth', flag: 'filter-max-depth', env: ['ROSTER_FILTER_MAX_DEPTH'], unit: 'levels', metavar: 'N', default: 32, defaultText: '32',
     description: 'Deepest nesting of parentheses, not(...) and [...] in a filter; deeper gets 400 invalidFilter.', parse: parseInteger(1, 256) }),
+  setting({ key: 'filterMaxCost', flag: 'filter-max-cost', env: ['ROSTER_FILTER_MAX_COST'], unit: 'cost', metavar: 'N', default: 100, defaultText: '100',
+    description: 'Largest cost of a compiled filter (a column comparison 1, a JSON attribute 2, a comparison inside a multi-valued attribute 10); costlier filters get 400 invalidFilter (docs/filters.md "Caps").', parse: parseInteger(1, 1_000_000) }),
   setting({ key: 'requestTimeoutMs', flag: 'request-timeout', env: ['ROSTER_REQUEST_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 30_000, defaultText: '30s',
     description: 'Time a client has to send a whole request (headers and body) before the connection is cut (slow clients, RL-7).', parse: parseDuration(1000, DAY) }),
   setting({ key: 'headersTimeoutMs', flag: 'headers-timeout', env: ['ROSTER_HEADERS_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
@@ -125,6 +129,8 @@ export const SETTINGS = [
     description: 'SQLite durability: FULL survives power loss; NORMAL is faster but may lose the last commits on an OS crash or power loss (never corrupts; CF-2).', parse: parseChoice(SYNCHRONOUS_MODES) }),
   setting({ key: 'sqliteBusyTimeoutMs', flag: 'sqlite-busy-timeout', env: ['ROSTER_SQLITE_BUSY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
     description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
+  setting({ key: 'queryTimeoutMs', flag: 'query-timeout', env: ['ROSTER_QUERY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 2000, defaultText: '2s',
+    description: 'Deadline of one list or search query; past it the request gets 503 with Retry-After. The server is busy until then, for every tenant (docs/storage.md "Query deadline").', parse: parseDuration(1, 10 * 60_000) }),
   setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
 ] as const satisfies readonly Setting[];

@@ -18,13 +18,17 @@ import type { RosterHttpServer } from './server.ts';
 import type { ScimHandler } from './types.ts';
 
 /** Opens (creating if needed) the SQLite database named by `config.db`. */
-export async function openStore(config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'>): Promise<SqliteStore> {
+export async function openStore(
+  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs'>>,
+): Promise<SqliteStore> {
   mkdirSync(dirname(config.db), { recursive: true });
   return openSqliteStore({
     file: config.db,
     registry: defaultRegistry,
     synchronous: config.sqliteSynchronous,
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
+    ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
   });
 }
 

@@ -42,7 +42,7 @@ export const DEFAULT_SCIM_LIMITS: ScimLimits = Object.freeze({
   maxMultiValued: 1000,
   bulkMaxOperations: 1000,
   bulkMaxPayloadSize: 1_048_576,
-  filterMaxLength: 16384,
+  filterMaxLength: 2048,
   filterMaxDepth: 32,
   cursorTimeoutSeconds: 3600,
 });

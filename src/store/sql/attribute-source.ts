@@ -6,6 +6,23 @@
 import type { AttributeDefinition, ResolvedAttribute, ResourceSchema } from '../../scim/schema/types.ts';
 import type { ResourceKind } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import type { CostMeter } from './filter-cost.ts';
+
+/**
+ * Aliases of correlated subqueries, numbered per compilation: the same filter (and
+ * sort) always compiles to the same SQL text, so its prepared statement is reused
+ * (docs/storage.md "Prepared statements"). A process-wide counter made every
+ * request's SQL new.
+ */
+export class AliasNames {
+  #n = 0;
+
+  /** The next alias with this prefix (unique within one compiled statement). */
+  next(prefix: string): string {
+    this.#n += 1;
+    return `${prefix}${this.#n}`;
+  }
+}
 
 export interface CompileContext {
   readonly rs: ResourceSchema;
@@ -20,6 +37,10 @@ export interface CompileContext {
    * `meta.location` and `$ref`; when absent those compare as missing.
    */
   readonly locationBase?: string;
+  /** Alias numbering shared by the filter and the sort of one statement. */
+  readonly names: AliasNames;
+  /** Charged by the filter compiler for each term it emits (docs/filters.md "Caps"). */
+  readonly meter?: CostMeter;
 }
 
 /** An element of a multi-valued (or complex) attribute: SQL for each of its fields. */
@@ -32,7 +53,13 @@ export interface ElementScope {
 
 export type Source =
   /** A single value: `expr` (NULL when absent). */
-  | { readonly kind: 'single'; readonly expr: string; readonly def: AttributeDefinition }
+  | {
+      readonly kind: 'single';
+      readonly expr: string;
+      readonly def: AttributeDefinition;
+      /** Read from the JSON search document (costlier than a column, docs/filters.md "Caps"). */
+      readonly json?: true;
+    }
   /** Elements: `from` (with `where`) yields rows; `scope` reads each row. */
   | {
       readonly kind: 'elements';
@@ -48,13 +75,6 @@ export type Source =
   | { readonly kind: 'absent'; readonly def: AttributeDefinition };
 
 const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
-let aliasSeq = 0;
-/** A fresh alias for a correlated subquery (unique within one compiled statement). */
-export function freshAlias(prefix: string): string {
-  aliasSeq = (aliasSeq + 1) % 1_000_000;
-  return `${prefix}${aliasSeq}`;
-}
 
 function metaSource(ctx: CompileContext, r: ResolvedAttribute): Source {
   const a = ctx.alias;
@@ -84,7 +104,7 @@ function metaSource(ctx: CompileContext, r: ResolvedAttribute): Source {
 function membershipSource(ctx: CompileContext, r: ResolvedAttribute, groupSide: boolean): Source {
   const a = ctx.alias;
   const fold = (sub: AttributeDefinition, expr: string): string => (sub.caseExact ? expr : ctx.dialect.fold(expr));
-  const m = freshAlias('m');
+  const m = ctx.names.next('m');
   const base = ctx.locationBase;
   if (groupSide) {
     const fieldOf = (sub: AttributeDefinition): string | undefined => {
@@ -99,7 +119,7 @@ function membershipSource(ctx: CompileContext, r: ResolvedAttribute, groupSide: 
     };
     return { kind: 'elements', from: `members ${m}`, where: `${m}.tenant_id = ${a}.tenant_id AND ${m}.group_id = ${a}.id`, scope: { field: fieldOf }, def: r.attribute, multi: true, order: `${m}.member_id` };
   }
-  const g = freshAlias('g');
+  const g = ctx.names.next('g');
   const fieldOf = (sub: AttributeDefinition): string | undefined => {
     switch (sub.name) {
       case 'value': return `${m}.group_id`;
@@ -145,7 +165,7 @@ export function sourceOf(ctx: CompileContext, r: ResolvedAttribute): Source {
   const base = r.extension ? [r.schemaUrn, name] : [name];
   const doc = `${a}.search`;
   if (r.attribute.multiValued) {
-    const e = freshAlias('e');
+    const e = ctx.names.next('e');
     const complex = r.attribute.type === 'complex';
     return {
       kind: 'elements',
@@ -158,8 +178,8 @@ export function sourceOf(ctx: CompileContext, r: ResolvedAttribute): Source {
     };
   }
   if (r.attribute.type === 'complex') {
-    if (r.sub !== undefined) return { kind: 'single', expr: d.jsonScalar(doc, [...base, r.sub.name]), def: r.sub };
+    if (r.sub !== undefined) return { kind: 'single', expr: d.jsonScalar(doc, [...base, r.sub.name]), def: r.sub, json: true };
     return { kind: 'elements', from: '(SELECT 1)', where: `${d.jsonType(doc, base)} = 'object'`, scope: { field: (sub) => d.jsonScalar(doc, [...base, sub.name]) }, def: r.attribute, multi: false, order: '1' };
   }
-  return { kind: 'single', expr: d.jsonScalar(doc, base), def: r.attribute };
+  return { kind: 'single', expr: d.jsonScalar(doc, base), def: r.attribute, json: true };
 }

@@ -17,6 +17,7 @@ import { sourceOf } from './attribute-source.ts';
 import type { CompileContext, ElementScope, Source } from './attribute-source.ts';
 import type { Params } from './dialect.ts';
 import { chainOperands } from '../../scim/filter/chain.ts';
+import { COST_COLUMN, COST_ELEMENT, COST_JSON, COST_SUBQUERY, CostMeter } from './filter-cost.ts';
 
 export type { CompileContext } from './attribute-source.ts';
 
@@ -35,6 +36,12 @@ function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params
   if (f.op === 'ew') {
     const n = [...String(lit)].length;
     if (n === 0) return `(typeof(${expr}) = 'text')`;
+    // The suffix length is a parameter too (placeholders in text order): the SQL text
+    // depends on the filter's shape only, so its prepared statement is reused.
+    const len = params.add(-Buffer.byteLength(String(lit), 'utf8'));
+    // On BLOBs substr counts bytes and is NUL-safe (on TEXT it stops at a NUL);
+    // a UTF-8 byte suffix is exactly a code point suffix.
+    return `(${nn}substr(CAST(${expr} AS BLOB), ${len}) IS CAST(${params.add(lit)} AS BLOB))`;
   }
   const p = params.add(lit);
   switch (f.op) {
@@ -48,9 +55,6 @@ function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params
     // Substring operators match literal text: instr/substr, never LIKE (whose % _ \ are wildcards).
     case 'co': return `(${nn}instr(${expr}, ${p}) > 0)`;
     case 'sw': return `(${nn}instr(${expr}, ${p}) = 1)`;
-    // On BLOBs substr counts bytes and is NUL-safe (on TEXT it stops at a NUL);
-    // a UTF-8 byte suffix is exactly a code point suffix.
-    case 'ew': return `(${nn}substr(CAST(${expr} AS BLOB), -${Buffer.byteLength(String(lit), 'utf8')}) IS CAST(${p} AS BLOB))`;
   }
 }
 
@@ -73,6 +77,15 @@ function indexedEq(ctx: CompileContext, r: ResolvedAttribute, def: AttributeDefi
   }
   return undefined;
 }
+
+/** Charges a compiled term to the filter's cost (docs/filters.md "Caps"). */
+function charge(ctx: CompileContext, n: number): void {
+  ctx.meter?.charge(n);
+}
+
+const singleCost = (src: Source & { kind: 'single' }): number => (src.json === true ? COST_JSON : COST_COLUMN);
+/** A multi-valued attribute is a subquery over its elements; a single complex value (`name`, `meta`) is one JSON read. */
+const elementsCost = (src: Source & { kind: 'elements' }): number => (src.multi ? COST_SUBQUERY : COST_JSON);
 
 function exists(src: Source & { kind: 'elements' }, cond: string): string {
   return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.where} AND ${cond})`;
@@ -114,18 +127,21 @@ function compileCompare(ctx: CompileContext, f: CompareFilter, params: Params, s
   const positive = f.op === 'ne' ? { ...f, op: 'eq' as const } : f;
   let c: string;
   if (scope !== undefined) {
+    charge(ctx, COST_ELEMENT);
     const e = target.sub === undefined ? undefined : scope.field(target.sub);
     c = e === undefined ? ctx.dialect.false : comparison(e, positive, lit, params);
   } else {
     const src = sourceOf(ctx, target);
     if (src.kind === 'absent') c = ctx.dialect.false;
     else if (src.kind === 'single') {
+      charge(ctx, singleCost(src));
       c = def.type === 'dateTime' && INSTANT_COLUMNS.test(src.expr)
         ? instantComparison(src.expr, positive, String(lit), params)
         : comparison(src.expr, positive, lit, params);
     } else {
       const e = target.sub === undefined ? src.scope.self : src.scope.field(target.sub);
       const fast = f.op === 'eq' || f.op === 'ne' ? indexedEq(ctx, target, def, lit, params) : undefined;
+      charge(ctx, fast !== undefined ? COST_COLUMN : elementsCost(src));
       c = fast ?? (e === undefined ? ctx.dialect.false : exists(src, comparison(e, positive, lit, params)));
     }
   }
@@ -140,12 +156,17 @@ function presentValue(expr: string): string {
 
 function compilePresentResolved(ctx: CompileContext, r: ResolvedAttribute, scope?: ElementScope): string {
   if (scope !== undefined) {
+    charge(ctx, COST_ELEMENT);
     const e = r.sub === undefined ? undefined : scope.field(r.sub);
     return e === undefined ? ctx.dialect.false : presentValue(e);
   }
   const src = sourceOf(ctx, r);
   if (src.kind === 'absent') return ctx.dialect.false;
-  if (src.kind === 'single') return presentValue(src.expr);
+  if (src.kind === 'single') {
+    charge(ctx, singleCost(src));
+    return presentValue(src.expr);
+  }
+  charge(ctx, elementsCost(src));
   if (r.sub !== undefined) {
     const e = src.scope.field(r.sub);
     return e === undefined ? ctx.dialect.false : exists(src, presentValue(e));
@@ -191,6 +212,7 @@ function compileNode(ctx: CompileContext, f: Filter, params: Params, scope?: Ele
         checkFilter(f, ctx.rs);
         return ctx.dialect.false;
       }
+      charge(ctx, elementsCost(src));
       // RFC 7644 §3.4.2.2: valuePath matches when one value satisfies the whole inner filter.
       return exists(src, compileNode(ctx, f.filter, params, src.scope, r));
     }
@@ -206,8 +228,11 @@ export interface CompiledFilter {
 /**
  * Compiles `filter` for resources of `ctx.type`, aliased `ctx.alias`. Throws
  * `invalidFilter` for unknown attributes, `password`, and operators the attribute
- * type does not support.
+ * type does not support, and when the filter's cost passes `maxCost`
+ * (docs/filters.md "Caps"; no bound when omitted). The SQL text depends on the
+ * filter's shape only: literals are parameters and aliases are numbered per
+ * compilation.
  */
-export function compileFilter(filter: Filter, ctx: CompileContext, params: Params): string {
-  return compileNode(ctx, filter, params);
+export function compileFilter(filter: Filter, ctx: CompileContext, params: Params, maxCost?: number): string {
+  return compileNode(maxCost === undefined ? ctx : { ...ctx, meter: new CostMeter(maxCost) }, filter, params);
 }

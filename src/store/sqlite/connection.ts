@@ -84,28 +84,82 @@ export function migrate(db: SqliteDb, list: readonly Migration[] = migrations): 
   }
 }
 
-/** A per-connection cache of prepared statements, keyed by SQL text. */
+/**
+ * Bytes of SQL text the compiled-query part of a statement cache keeps prepared
+ * (docs/storage.md "Prepared statements"). SQLite's prepared program takes roughly
+ * 10–20 times its SQL text, so this is some 10–20 MiB per connection.
+ */
+export const COMPILED_CACHE_MAX_BYTES = 1024 * 1024;
+/** Most compiled statements kept, whatever their size. */
+export const COMPILED_CACHE_MAX_ENTRIES = 256;
+
+/** What a statement cache holds (tests, diagnostics). */
+export interface StatementCacheStats {
+  /** Statements of the code's fixed SQL, never evicted. */
+  readonly fixed: number;
+  /** Compiled query statements (filters, sorts) in the LRU. */
+  readonly compiled: number;
+  /** Bytes of SQL text of those compiled statements. */
+  readonly compiledBytes: number;
+  readonly maxCompiledBytes: number;
+}
+
+/**
+ * A per-connection cache of prepared statements, keyed by SQL text, in two parts.
+ * `get` is for the code's fixed SQL (a finite set: key lookup, inserts, member
+ * rows…), prepared once and never evicted. `compiled` is for SQL compiled from a
+ * request (filters, sorts): an LRU bounded by SQL bytes and entries, so a stream of
+ * one-off filters can neither grow memory nor evict the hot fixed statements.
+ */
 export class StatementCache {
   readonly #db: SqliteDb;
-  readonly #cache = new Map<string, Database.Statement>();
-  readonly #max: number;
+  readonly #fixed = new Map<string, Database.Statement>();
+  readonly #lru = new Map<string, Database.Statement>();
+  readonly #maxBytes: number;
+  readonly #maxEntries: number;
+  #bytes = 0;
 
-  constructor(db: SqliteDb, max = 500) {
+  constructor(db: SqliteDb, maxBytes = COMPILED_CACHE_MAX_BYTES, maxEntries = COMPILED_CACHE_MAX_ENTRIES) {
     this.#db = db;
-    this.#max = max;
+    this.#maxBytes = maxBytes;
+    this.#maxEntries = maxEntries;
   }
 
+  /** A statement of fixed SQL (a literal of the code, never built from a request). */
   get(sql: string): Database.Statement {
-    let s = this.#cache.get(sql);
+    let s = this.#fixed.get(sql);
     if (s === undefined) {
       s = this.#db.prepare(sql);
-      // Compiled filters make the key space open-ended: drop the oldest entry.
-      if (this.#cache.size >= this.#max) {
-        const oldest = this.#cache.keys().next().value;
-        if (oldest !== undefined) this.#cache.delete(oldest);
-      }
-      this.#cache.set(sql, s);
+      this.#fixed.set(sql, s);
     }
     return s;
+  }
+
+  /** A statement of SQL compiled from a request, through the byte-bounded LRU. */
+  compiled(sql: string): Database.Statement {
+    const hit = this.#lru.get(sql);
+    if (hit !== undefined) {
+      // Most recently used goes last.
+      this.#lru.delete(sql);
+      this.#lru.set(sql, hit);
+      return hit;
+    }
+    const s = this.#db.prepare(sql);
+    const bytes = Buffer.byteLength(sql, 'utf8');
+    // A statement bigger than an eighth of the budget is used once and not kept:
+    // it would push out many small, hot ones.
+    if (bytes > this.#maxBytes / 8) return s;
+    this.#lru.set(sql, s);
+    this.#bytes += bytes;
+    for (const oldest of this.#lru.keys()) {
+      if (this.#bytes <= this.#maxBytes && this.#lru.size <= this.#maxEntries) break;
+      this.#lru.delete(oldest);
+      this.#bytes -= Buffer.byteLength(oldest, 'utf8');
+    }
+    return s;
+  }
+
+  stats(): StatementCacheStats {
+    return { fixed: this.#fixed.size, compiled: this.#lru.size, compiledBytes: this.#bytes, maxCompiledBytes: this.#maxBytes };
   }
 }

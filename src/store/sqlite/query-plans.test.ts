@@ -35,6 +35,8 @@ before(async () => {
   await store.insertResource(group);
   await store.applyMembership(t.id, group.id, { add: users.slice(0, 10).map((u) => ({ value: u.id, type: 'User' as const })), remove: [] });
   plans = new Database(file, { readonly: true });
+  // The store's per-row deadline check (docs/storage.md "Query deadline"), for EXPLAIN.
+  plans.function('scim_live', { deterministic: false }, (_rowid: unknown) => 1);
 });
 after(async () => {
   plans.close();

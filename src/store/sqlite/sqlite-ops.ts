@@ -9,6 +9,8 @@ import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
 import { memberCount, runQuery } from './sqlite-query.ts';
 import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
+import { QueryDeadlineExceeded } from './errors.ts';
+import { DEFAULT_FILTER_MAX_COST } from '../sql/filter-cost.ts';
 import type { Transaction } from 'better-sqlite3';
 import type {
   LoadedResource,
@@ -56,6 +58,23 @@ export const SQL = {
   typeCount: 'SELECT n FROM resource_counts WHERE tenant_id = ? AND type = ?',
 } as const;
 
+/** Bounds on one query (docs/storage.md "Query deadline", docs/filters.md "Caps"). */
+export interface QueryLimits {
+  /** Largest compiled filter cost; past it 400 `invalidFilter`. */
+  readonly filterMaxCost: number;
+  /** How long one query (its page and its count) may run; past it 503. */
+  readonly queryTimeoutMs: number;
+  /** The clock of the deadline, in milliseconds (tests move it). */
+  readonly now: () => number;
+}
+
+/** Default query limits: see `--filter-max-cost` and `--query-timeout` (src/config.ts). */
+export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
+  filterMaxCost: DEFAULT_FILTER_MAX_COST,
+  queryTimeoutMs: 2000,
+  now: () => performance.now(),
+});
+
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
   const out: T[][] = [];
@@ -87,14 +106,37 @@ export class SqliteOps implements StoreTx {
   readonly stmts: StatementCache;
   readonly registry: SchemaRegistry;
 
+  readonly limits: QueryLimits;
   /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
   readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
+  /** When the running query must stop (the clock of `limits.now`); Infinity outside queries. */
+  #deadline = Number.POSITIVE_INFINITY;
 
-  constructor(db: SqliteDb, registry: SchemaRegistry) {
+  constructor(db: SqliteDb, registry: SchemaRegistry, limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
     this.db = db;
     this.snapshot = db.transaction((fn: () => unknown): unknown => fn());
     this.stmts = new StatementCache(db);
     this.registry = registry;
+    this.limits = limits;
+    // better-sqlite3 is synchronous and cannot interrupt a statement: compiled queries
+    // call this once per candidate row (docs/storage.md "Query deadline"), and the
+    // exception it throws makes SQLite abandon the statement. Not deterministic, so
+    // SQLite never hoists it out of the loop; the rowid argument ties it to the row.
+    db.function('scim_live', { deterministic: false, directOnly: true }, (_rowid: unknown) => {
+      if (this.limits.now() > this.#deadline) throw new QueryDeadlineExceeded(this.limits.queryTimeoutMs);
+      return 1;
+    });
+  }
+
+  /** Runs `fn` (one query's statements) under a deadline of `limits.queryTimeoutMs` from now. */
+  withDeadline<T>(fn: () => T): T {
+    const outer = this.#deadline;
+    this.#deadline = Math.min(outer, this.limits.now() + this.limits.queryTimeoutMs);
+    try {
+      return fn();
+    } finally {
+      this.#deadline = outer;
+    }
   }
 
   /** The columns derived from a resource body: search doc, name_fold, external_id. */

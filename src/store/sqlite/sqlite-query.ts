@@ -12,14 +12,18 @@
 import { sqliteDialect, Params } from '../sql/dialect.ts';
 import { compileFilter } from '../sql/compile-filter.ts';
 import { compileSort } from '../sql/compile-sort.ts';
+import { AliasNames } from '../sql/attribute-source.ts';
 import type { CompileContext } from '../sql/compile-filter.ts';
 import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-ops.ts';
 import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
 import type { LoadedResource, Member, MemberPage, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
 
 export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
-  // One read snapshot for the count, the page and its members (the wrapper is built once per connection).
-  return ops.db.inTransaction ? query(ops, tenantId, type, opts) : (ops.snapshot.deferred(() => query(ops, tenantId, type, opts)) as QueryResult);
+  // One read snapshot for the count, the page and its members (the wrapper is built once per connection),
+  // all under one deadline (docs/storage.md "Query deadline").
+  return ops.withDeadline(() =>
+    ops.db.inTransaction ? query(ops, tenantId, type, opts) : (ops.snapshot.deferred(() => query(ops, tenantId, type, opts)) as QueryResult),
+  );
 }
 
 function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
@@ -29,18 +33,21 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
     tenantId,
     dialect: sqliteDialect,
     alias: 'r',
+    names: new AliasNames(),
     ...(opts.locationBase !== undefined ? { locationBase: opts.locationBase } : {}),
   };
   const params = new Params(sqliteDialect.placeholder);
-  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)}`;
-  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params)}`;
+  // scim_live(r.rowid) checks the deadline once per candidate row; SQLite tests it
+  // before the filter's correlated subqueries (docs/storage.md "Query deadline").
+  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)} AND scim_live(r.rowid)`;
+  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, ctx, params, ops.limits.filterMaxCost)}`;
   const filterParams = [...params.values];
   // RFC 7644 §3.4.2: totalResults counts every match, not the page. Unfiltered: the
   // counter row (migration 2); filtered: COUNT(*) unless the page itself tells.
   const countAll = (): number =>
     opts.filter === undefined
       ? ((ops.stmts.get(SQL.typeCount).get(tenantId, type) as { n: number } | undefined)?.n ?? 0)
-      : (ops.stmts.get(`SELECT COUNT(*) AS n FROM resources r WHERE ${where}`).get(...filterParams) as { n: number }).n;
+      : (ops.stmts.compiled(`SELECT COUNT(*) AS n FROM resources r WHERE ${where}`).get(...filterParams) as { n: number }).n;
   const count = Math.max(0, Math.floor(opts.count));
   if (count === 0) return { totalResults: countAll(), resources: [] };
 
@@ -75,8 +82,9 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
     }
   }
   const offset = ks === undefined ? Math.max(0, Math.floor(opts.startIndex) - 1) : 0;
-  const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${count} OFFSET ${offset}`;
-  const rows = ops.stmts.get(sql).all(...params.values) as (ResourceRow & { sort_key?: unknown })[];
+  // LIMIT and OFFSET are parameters: every page of one filter shares one statement.
+  const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${params.add(count)} OFFSET ${params.add(offset)}`;
+  const rows = ops.stmts.compiled(sql).all(...params.values) as (ResourceRow & { sort_key?: unknown })[];
   if (reverse) rows.reverse();
   // A page that is not full ends the result set: offset + rows is the total, no COUNT
   // (a `userName eq` lookup costs one indexed read). An empty page past the start does not tell.

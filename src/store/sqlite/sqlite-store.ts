@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { serviceUnavailable } from '../../scim/errors.ts';
 import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { durability, migrate, openConnection } from './connection.ts';
-import type { SqliteDb, Synchronous , StatementCache } from './connection.ts';
+import type { SqliteDb, Synchronous, StatementCache, StatementCacheStats } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { Mutex } from './mutex.ts';
-import { SqliteOps } from './sqlite-ops.ts';
 import { readMembers } from './sqlite-query.ts';
+import { DEFAULT_QUERY_LIMITS, SqliteOps } from './sqlite-ops.ts';
+import type { QueryLimits } from './sqlite-ops.ts';
 import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
@@ -28,6 +29,12 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Called with every SQL statement either connection runs, values inlined (query-plan tests, bench tracing). */
   readonly trace?: (sql: string) => void;
+  /** Largest compiled filter cost (default 100); past it 400 `invalidFilter` (docs/filters.md "Caps"). */
+  readonly filterMaxCost?: number;
+  /** How long one query may run (default 2000 ms); past it 503 (docs/storage.md "Query deadline"). */
+  readonly queryTimeoutMs?: number;
+  /** Clock of the query deadline in milliseconds (default `performance.now`; tests move it). */
+  readonly now?: () => number;
 }
 
 /** The SQLite store, with what it reports about itself. */
@@ -35,6 +42,8 @@ export interface SqliteStore extends Store {
   readonly file: string;
   /** Effective settings read back from the database (log them at start, CF-2). */
   readonly settings: { readonly journalMode: string; readonly synchronous: string };
+  /** What the reader connection's statement cache holds (docs/storage.md "Prepared statements"). */
+  statementStats(): StatementCacheStats;
 }
 
 type TenantRow = { id: string; name: string; idp: string; created_at: string };
@@ -67,7 +76,12 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     writerDb.close();
     throw e;
   }
-  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry);
+  const limits: QueryLimits = {
+    filterMaxCost: opts.filterMaxCost ?? DEFAULT_QUERY_LIMITS.filterMaxCost,
+    queryTimeoutMs: opts.queryTimeoutMs ?? DEFAULT_QUERY_LIMITS.queryTimeoutMs,
+    now: opts.now ?? DEFAULT_QUERY_LIMITS.now,
+  };
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits);
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -81,13 +95,17 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #rstmts: StatementCache;
   #closed = false;
 
-  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry) {
+  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits) {
     this.file = file;
-    this.#writer = new SqliteOps(writer, registry);
-    this.#reader = new SqliteOps(reader, registry);
+    this.#writer = new SqliteOps(writer, registry, limits);
+    this.#reader = new SqliteOps(reader, registry, limits);
     this.#wstmts = this.#writer.stmts;
     this.#rstmts = this.#reader.stmts;
     this.settings = durability(writer);
+  }
+
+  statementStats(): StatementCacheStats {
+    return this.#rstmts.stats();
   }
 
   #open(): void {

@@ -34,9 +34,22 @@ interface BulkOp {
 const BULK_REF = /bulkId:([^\s/"'\]]+)/g;
 const BULK_VALUE = /^bulkId:(.+)$/;
 
-function lowerKeys(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k.toLowerCase()] = v;
+/** A member name that would reach `Object.prototype` once lower-cased (`__PROTO__`, `__Proto__` …). */
+const PROTO_KEY = '__proto__';
+
+/**
+ * The members of `o` under lower-cased names (RFC 7643 §2.1: attribute names are
+ * case-insensitive), in a null-prototype object so no name can set a prototype.
+ * A name that lower-cases to `__proto__` is refused (400 invalidSyntax), as the
+ * transport refuses `__proto__` itself (docs/scim-api.md, Bulk).
+ */
+function lowerKeys(o: Record<string, unknown>, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    const key = k.toLowerCase();
+    if (key === PROTO_KEY) throw invalidSyntax(`${where}: the member name "${k}" is not allowed`);
+    out[key] = v;
+  }
   return out;
 }
 
@@ -53,7 +66,19 @@ function collectRefs(v: unknown, into: Set<string>, depth = 0): void {
 }
 
 function readOp(raw: unknown, index: number): BulkOp {
-  const o = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? lowerKeys(raw as Record<string, unknown>) : {};
+  let o: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let shapeError: ScimError | undefined;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    try {
+      o = lowerKeys(raw as Record<string, unknown>, `Operations[${index}]`);
+    } catch (e) {
+      if (!isScimError(e)) throw e;
+      shapeError = e;
+      // Still read method and bulkId for the result (§3.7.3), from the plain names only.
+      const plain = raw as Record<string, unknown>;
+      for (const k of ['method', 'bulkId'] as const) if (Object.hasOwn(plain, k)) o[k.toLowerCase()] = plain[k];
+    }
+  }
   const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : '';
   const bulkId = o['bulkid'];
   // RFC 7644 §3.7.3: a failed operation's result still names its method and bulkId,
@@ -63,6 +88,7 @@ function readOp(raw: unknown, index: number): BulkOp {
     ...(typeof bulkId === 'string' && bulkId !== '' ? { bulkId } : {}),
     error: invalidValue(`Operations[${index}]: ${detail}`),
   });
+  if (shapeError !== undefined) return { ...bad(''), error: shapeError };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object');
   if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) return bad('"method" must be POST, PUT, PATCH or DELETE');
   if (typeof o['path'] !== 'string' || !o['path'].startsWith('/')) return bad('"path" must be a string starting with "/"');
@@ -125,7 +151,7 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
     throw payloadTooLarge(`The bulk request is larger than maxPayloadSize (${bulkMaxPayloadSize} bytes)`);
   }
   if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalidSyntax('The request body must be a BulkRequest object');
-  const body = lowerKeys(req.body as Record<string, unknown>);
+  const body = lowerKeys(req.body as Record<string, unknown>, 'BulkRequest');
   const schemas = body['schemas'];
   if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_URN.toLowerCase())) {
     throw invalidSyntax(`"schemas" must contain ${BULK_REQUEST_URN}`);

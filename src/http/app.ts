@@ -19,7 +19,8 @@ import type { ScimHandler } from './types.ts';
 
 /** Opens (creating if needed) the SQLite database named by `config.db`. */
 export async function openStore(config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'>): Promise<SqliteStore> {
-  mkdirSync(dirname(config.db), { recursive: true });
+  // Owner-only when Roster creates it (docs/storage.md, File permissions).
+  mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 });
   return openSqliteStore({
     file: config.db,
     registry: defaultRegistry,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundDetail, clip, invalidFilter, MAX_DETAIL, MAX_ECHO } from './errors.ts';
+import { boundDetail, clipEcho, invalidFilter, MAX_DETAIL, MAX_ECHO } from './errors.ts';
 
 test('a short detail is kept as it is', () => {
   assert.equal(boundDetail('unknown attribute \'nope\''), 'unknown attribute \'nope\'');
@@ -22,8 +22,8 @@ test('a long detail keeps its head and its tail (the offset)', () => {
   assert.ok(d.includes('…'));
 });
 
-test('clip never splits a surrogate pair', () => {
-  assert.equal(clip(`${'a'.repeat(MAX_ECHO - 1)}😀😀`), `${'a'.repeat(MAX_ECHO - 1)}…`);
+test('clipEcho never splits a surrogate pair', () => {
+  assert.equal(clipEcho(`${'a'.repeat(MAX_ECHO - 1)}😀😀`), `${'a'.repeat(MAX_ECHO - 1)}…`);
 });
 
 test('property: every bounded detail is at most MAX_DETAIL characters and well-formed', () => {

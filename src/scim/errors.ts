@@ -42,7 +42,7 @@ function cut(text: string, max: number): string {
 }
 
 /** `text` when at most `max` characters long, else its first `max` characters and "…". */
-export function clip(text: string, max: number = MAX_ECHO): string {
+export function clipEcho(text: string, max: number = MAX_ECHO): string {
   return text.length > max ? cut(text, max) + ELLIPSIS : text;
 }
 
@@ -53,7 +53,7 @@ export function clip(text: string, max: number = MAX_ECHO): string {
  * (what failed) and the tail (why, at which offset) stay (docs/scim-api.md, Errors).
  */
 export function boundDetail(detail: string): string {
-  let d = detail.replace(new RegExp(`\\S{${MAX_ECHO + 1},}`, 'gu'), (run) => clip(run));
+  let d = detail.replace(new RegExp(`\\S{${MAX_ECHO + 1},}`, 'gu'), (run) => clipEcho(run));
   if (d.length > MAX_DETAIL) {
     const tailStart = d.length - DETAIL_TAIL;
     const start = /[\uDC00-\uDFFF]/.test(d.charAt(tailStart)) ? tailStart + 1 : tailStart;

@@ -54,7 +54,7 @@ describe('help, version and usage errors', () => {
   test('--help lists every command and every setting with its default and env var', async () => {
     const r = await roster(['--help']);
     assert.equal(r.code, 0);
-    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants delete']) assert.ok(r.stdout.includes(c), c);
+    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants revoke-key', 'tenants delete']) assert.ok(r.stdout.includes(c), c);
     for (const s of SETTINGS) {
       assert.ok(r.stdout.includes(`--${s.flag} ${s.metavar}`), s.flag);
       assert.ok(r.stdout.includes(s.env[0] ?? ''), s.env[0]);
@@ -203,6 +203,36 @@ describe('beside a running roster serve', () => {
     assert.equal((await roster(['tenants', 'delete', created.id, '--db', db])).code, 0);
     assert.equal(await status(base, g.apiKey), 401);
     assert.equal(await status(base, k2), 401);
+  });
+
+  test('revoke-key from another process: every key of the tenant gets 401 on the next request, no new key; other tenants unaffected', async () => {
+    const created = JSON.parse((await roster(['tenants', 'create', '--name', 'Revoked', '--idp', 'entra', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
+    const other = JSON.parse((await roster(['tenants', 'create', '--name', 'Kept', '--idp', 'okta', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
+    const graced = JSON.parse((await roster(['tenants', 'rotate-key', created.id, '--grace', '1h', '--json', '--db', db])).stdout) as { apiKey: string };
+    const base = `${url}/scim/v2/${created.id}`;
+    assert.equal(await status(base, created.apiKey), 200);
+    assert.equal(await status(base, graced.apiKey), 200);
+
+    const revoked = await roster(['tenants', 'revoke-key', created.id, '--json', '--db', db]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const out = JSON.parse(revoked.stdout) as { id: string; revokedAt: string; revoked: { key: string }[] };
+    assert.equal(out.id, created.id);
+    assert.equal(out.revoked.length, 2);
+    for (const k of out.revoked) assert.match(k.key, /^roster_[0-9A-Za-z]{16}_…[0-9A-Za-z]{4}$/);
+    assert.ok(!revoked.stdout.includes(created.apiKey) && !revoked.stdout.includes(graced.apiKey));
+    assert.equal(await status(base, created.apiKey), 401);
+    assert.equal(await status(base, graced.apiKey), 401);
+    assert.equal(await status(`${url}/scim/v2`, graced.apiKey), 401);
+    assert.equal(await status(`${url}/scim/v2/${other.id}`, other.apiKey), 200);
+
+    const human = await roster(['tenants', 'revoke-key', created.id, '--db', db]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /nothing was revoked/);
+    const list = JSON.parse((await roster(['tenants', 'list', '--json', '--db', db])).stdout) as { tenants: { id: string; keys: { active: boolean }[] }[] };
+    assert.deepEqual(list.tenants.find((t) => t.id === created.id)?.keys.map((k) => k.active), [false, false]);
+    const missing = await roster(['tenants', 'revoke-key', 'nosuchtenant', '--db', db]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^roster: E_TENANT_NOT_FOUND: /);
   });
 
   test('serve logs where it listens, the SCIM URL, how to create a client, and the durability', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -246,5 +246,36 @@ describe('beside a running roster serve', () => {
     server.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(logs.join('\n'), /Stopped/);
+  });
+});
+
+describe('database file permissions (docs/storage.md, File permissions)', () => {
+  test('tenants create makes the database owner-only; serve warns about a database file others can read', async () => {
+    const own = join(dir, 'perm', 'roster.db');
+    const created = await roster(['tenants', 'create', '--name', 'Perm', '--idp', 'okta', '--db', own]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((statSync(join(dir, 'perm')).mode & 0o777).toString(8), '700');
+    assert.equal((statSync(own).mode & 0o777).toString(8), '600');
+
+    const loose = join(dir, 'loose.db');
+    writeFileSync(loose, '');
+    chmodSync(loose, 0o644);
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', loose], { env: ENV });
+    const exited = new Promise((r) => server.once('exit', r));
+    try {
+      const warning = await new Promise<{ level: string; file: string; mode: string }>((resolve, reject) => {
+        createInterface({ input: server.stdout }).on('line', (l) => {
+          const line = JSON.parse(l) as { level: string; file?: string; mode: string };
+          if (line.level === 'warn' && line.file === loose) resolve(line as { level: string; file: string; mode: string });
+          else if (/^SQLite synchronous/.test((line as { msg?: string }).msg ?? '')) setTimeout(() => reject(new Error('no warning')), 200);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      assert.equal(warning.mode, '0644');
+      assert.equal((statSync(loose).mode & 0o777).toString(8), '644', 'an existing file is not changed');
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
   });
 });

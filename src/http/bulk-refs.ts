@@ -105,6 +105,8 @@ class RefWalker {
   #object(o: Record<string, unknown>, slotOf: (key: string) => Slot, depth: number): Record<string, unknown> {
     let out: Record<string, unknown> | undefined;
     for (const [k, v] of Object.entries(o)) {
+      // Never assign through `__proto__` (the transport refuses it; this keeps it so).
+      if (k === '__proto__') continue;
       const next = this.#value(v, slotOf(k), depth + 1);
       if (next !== v) {
         out ??= { ...o };

@@ -50,7 +50,7 @@ export function clipEcho(text: string, max: number = MAX_ECHO): string {
  * Bounds a detail, whatever client input it echoes (a 16 KiB filter, a long path
  * or attribute name): every run without a space is clipped to {@link MAX_ECHO},
  * then a detail still over {@link MAX_DETAIL} loses its middle, so the head
- * (what failed) and the tail (why, at which offset) stay (docs/scim-api.md, Errors).
+ * (what failed) and the tail (why, at which offset) stay (docs/scim-api.md, Status codes).
  */
 export function boundDetail(detail: string): string {
   let d = detail.replace(new RegExp(`\\S{${MAX_ECHO + 1},}`, 'gu'), (run) => clipEcho(run));

@@ -1,6 +1,6 @@
 /**
  * Error details quote what the client sent, clipped: a long bad filter, PATCH
- * path or attribute name never comes back whole (docs/scim-api.md, Errors).
+ * path or attribute name never comes back whole (docs/scim-api.md, Status codes).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -26,6 +26,8 @@ import { subAttributeOf } from '../scim/schema/lookup.ts';
 import type { AttributeDefinition, ResourceSchema } from '../scim/schema/types.ts';
 
 const BULK_VALUE = /^bulkId:(.+)$/s;
+const NO_PATH: AttrPath = Object.freeze({ name: '' });
+const KEY_PATHS = new Map<string, AttrPath>();
 const MAX_DEPTH = 64;
 
 /**
@@ -146,11 +148,18 @@ class RefWalker {
 
   /** A member name as an attribute path (`title`, `name.givenName`, `urn:…:User:manager`); unparsable → no attribute. */
   #attrPath(key: string): AttrPath {
-    try {
-      return parseAttrPath(key);
-    } catch {
-      return { name: '' };
+    let p = KEY_PATHS.get(key);
+    if (p === undefined) {
+      try {
+        p = parseAttrPath(key);
+      } catch {
+        p = NO_PATH;
+      }
+      // Member names repeat across the operations of a request: parse each once (bounded).
+      if (KEY_PATHS.size >= 1000) KEY_PATHS.clear();
+      KEY_PATHS.set(key, p);
     }
+    return p;
   }
 
   /** One PATCH operation: its `path` (value filter) and its `value`. */

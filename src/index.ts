@@ -15,8 +15,8 @@ import { createLogger } from './http/logging.ts';
 import type { ListeningAddress, RosterHttpServer } from './http/server.ts';
 import type { ScimHandler } from './http/types.ts';
 import type { IdpName, Store } from './store/store.ts';
-import { createTenant, deleteTenant, listTenants, rotateKey } from './tenants/tenants.ts';
-import type { CreatedTenant, RotatedKey, TenantSummary } from './tenants/tenants.ts';
+import { createTenant, deleteTenant, listTenants, revokeKeys, rotateKey } from './tenants/tenants.ts';
+import type { CreatedTenant, RevokedKeys, RotatedKey, TenantSummary } from './tenants/tenants.ts';
 
 // ── Protocol core ────────────────────────────────────────────────────────────
 export * from './scim/errors.ts';
@@ -74,6 +74,8 @@ export interface Roster {
     create(input: { name: string; idp: IdpName }): Promise<CreatedTenant>;
     list(): Promise<TenantSummary[]>;
     rotateKey(tenantId: string, opts?: { graceMs?: number }): Promise<RotatedKey>;
+    /** Every live key of the tenant stops working now; no new key is issued. */
+    revokeKeys(tenantId: string): Promise<RevokedKeys>;
     delete(tenantId: string): Promise<void>;
   };
 }
@@ -105,6 +107,7 @@ export async function createRoster(options: CreateRosterOptions = {}): Promise<R
       create: (input) => createTenant(store, input, publicConfig()),
       list: () => listTenants(store, publicConfig()),
       rotateKey: (tenantId, opts = {}) => rotateKey(store, tenantId, opts, publicConfig()),
+      revokeKeys: (tenantId) => revokeKeys(store, tenantId),
       delete: (tenantId) => deleteTenant(store, tenantId),
     },
   };

@@ -57,6 +57,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async () => (await import('./tenants-rotate-key.ts')).runTenantsRotateKey,
   },
   {
+    words: ['tenants', 'revoke-key'],
+    summary: 'Revoke every working API key of a tenant at once, without issuing a new one; prints what was revoked.',
+    positionals: [{ name: 'ID', description: 'The tenant id.' }],
+    options: [JSON_OPTION],
+    settings: [...DB_SETTINGS],
+    notes: ['The next request with a revoked key gets 401, in every server sharing the database. Issue a new key with: roster tenants rotate-key ID.'],
+    run: async () => (await import('./tenants-revoke-key.ts')).runTenantsRevokeKey,
+  },
+  {
     words: ['tenants', 'delete'],
     summary: 'Delete a tenant with its keys, users and groups; its keys fail at once.',
     positionals: [{ name: 'ID', description: 'The tenant id.' }],

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { createRosterServer } from '../http/app.ts';
 import { createLogger } from '../http/logging.ts';
+import { looseDatabaseFiles } from '../store/sqlite/connection.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CliError, toCliError } from './errors.ts';
 import type { CommandContext } from './types.ts';
@@ -48,6 +49,11 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
       ? 'SQLite synchronous=FULL: committed changes survive power loss'
       : 'SQLite synchronous=NORMAL: the last commits may be lost on an OS crash or power loss (the file is never corrupted)',
   );
+  // Files Roster creates are owner-only; an existing file is never chmod-ed behind the
+  // operator's back, but said at every start (docs/storage.md, File permissions).
+  for (const loose of looseDatabaseFiles(config.db)) {
+    logger.warn(loose, `${loose.file} has mode ${loose.mode}: other users may read every tenant's data; run chmod 600 on it`);
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

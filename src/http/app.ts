@@ -21,7 +21,8 @@ import type { ScimHandler } from './types.ts';
 export async function openStore(
   config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs'>>,
 ): Promise<SqliteStore> {
-  mkdirSync(dirname(config.db), { recursive: true });
+  // Owner-only when Roster creates it (docs/storage.md, File permissions).
+  mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 });
   return openSqliteStore({
     file: config.db,
     registry: defaultRegistry,

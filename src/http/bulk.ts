@@ -1,9 +1,10 @@
 /**
  * `POST /Bulk` (RFC 7644 §3.7). Each operation runs as its own transaction (the
- * RFC does not make a bulk request atomic). `bulkId:<id>` references in `data`
- * values and in paths are resolved, forward references included: an operation
- * that needs a later POST runs after it. Circular references are not untangled:
- * every operation on the cycle fails with 409 (§3.7.1 allows it).
+ * RFC does not make a bulk request atomic). `bulkId:<id>` references are resolved
+ * where a resource id goes (RFC 7644 §3.7.2; `bulk-refs.ts` says exactly where),
+ * forward references included: an operation that needs a later POST runs after
+ * it. Circular references are not untangled: every operation on the cycle fails
+ * with 409 (§3.7.1 allows it).
  */
 import { createResource, deleteResource, patchResource, replaceResource } from '../directory/resources.ts';
 import { etagOf, locationOf } from '../directory/render.ts';
@@ -11,6 +12,7 @@ import {
   conflict, internalError, invalidSyntax, invalidValue, isScimError, payloadTooLarge,
 } from '../scim/errors.ts';
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/messages.ts';
+import { collectBulkRefs, mapBulkRefs } from './bulk-refs.ts';
 import { contextFor } from './scim-env.ts';
 import type { ScimError } from '../scim/errors.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
@@ -31,29 +33,40 @@ interface BulkOp {
   readonly error?: ScimError;
 }
 
-const BULK_REF = /bulkId:([^\s/"'\]]+)/g;
-const BULK_VALUE = /^bulkId:(.+)$/;
 
-function lowerKeys(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k.toLowerCase()] = v;
+/** A member name that would reach `Object.prototype` once lower-cased (`__PROTO__`, `__Proto__` …). */
+const PROTO_KEY = '__proto__';
+
+/**
+ * The members of `o` under lower-cased names (RFC 7643 §2.1: attribute names are
+ * case-insensitive), in a null-prototype object so no name can set a prototype.
+ * A name that lower-cases to `__proto__` is refused (400 invalidSyntax), as the
+ * transport refuses `__proto__` itself (docs/scim-api.md, Bulk).
+ */
+function lowerKeys(o: Record<string, unknown>, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    const key = k.toLowerCase();
+    if (key === PROTO_KEY) throw invalidSyntax(`${where}: the member name "${k}" is not allowed`);
+    out[key] = v;
+  }
   return out;
 }
 
-function collectRefs(v: unknown, into: Set<string>, depth = 0): void {
-  if (depth > 64) return;
-  if (typeof v === 'string') {
-    const m = BULK_VALUE.exec(v);
-    if (m?.[1] !== undefined) into.add(m[1]);
-  } else if (Array.isArray(v)) {
-    for (const x of v) collectRefs(x, into, depth + 1);
-  } else if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) collectRefs(x, into, depth + 1);
+function readOp(env: ScimEnv, raw: unknown, index: number): BulkOp {
+  let o: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let shapeError: ScimError | undefined;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    try {
+      o = lowerKeys(raw as Record<string, unknown>, `Operations[${index}]`);
+    } catch (e) {
+      if (!isScimError(e)) throw e;
+      shapeError = e;
+      // Still read method and bulkId for the result (§3.7.3), from the plain names only.
+      const plain = raw as Record<string, unknown>;
+      for (const k of ['method', 'bulkId'] as const) if (Object.hasOwn(plain, k)) o[k.toLowerCase()] = plain[k];
+    }
   }
-}
-
-function readOp(raw: unknown, index: number): BulkOp {
-  const o = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? lowerKeys(raw as Record<string, unknown>) : {};
   const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : '';
   const bulkId = o['bulkid'];
   // RFC 7644 §3.7.3: a failed operation's result still names its method and bulkId,
@@ -63,6 +76,7 @@ function readOp(raw: unknown, index: number): BulkOp {
     ...(typeof bulkId === 'string' && bulkId !== '' ? { bulkId } : {}),
     error: invalidValue(`Operations[${index}]: ${detail}`),
   });
+  if (shapeError !== undefined) return { ...bad(''), error: shapeError };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object');
   if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) return bad('"method" must be POST, PUT, PATCH or DELETE');
   if (typeof o['path'] !== 'string' || !o['path'].startsWith('/')) return bad('"path" must be a string starting with "/"');
@@ -72,28 +86,14 @@ function readOp(raw: unknown, index: number): BulkOp {
   if (method !== 'DELETE' && o['data'] === undefined) return bad('"data" is required');
   const version = o['version'];
   if (version !== undefined && typeof version !== 'string') return bad('"version" must be a string');
-  const refs = new Set<string>();
-  for (const m of o['path'].matchAll(BULK_REF)) if (m[1] !== undefined) refs.add(m[1]);
-  collectRefs(o['data'], refs);
+  const target = { method, path: o['path'], data: o['data'] };
+  const refs = collectBulkRefs(target, resourceSchemaFor(env, firstSegment(o['path'])), resourceTypeNames(env));
   return {
     index, method, path: o['path'], refs,
     ...(bulkId !== undefined ? { bulkId: bulkId as string } : {}),
     ...(o['data'] !== undefined ? { data: o['data'] } : {}),
     ...(version !== undefined ? { version: version as string } : {}),
   };
-}
-
-function substitute(v: unknown, ids: ReadonlyMap<string, string>, depth = 0): unknown {
-  if (depth > 64) return v;
-  if (typeof v === 'string') {
-    const m = BULK_VALUE.exec(v);
-    return m?.[1] !== undefined && ids.has(m[1]) ? ids.get(m[1]) : v;
-  }
-  if (Array.isArray(v)) return v.map((x) => substitute(x, ids, depth + 1));
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, ids, depth + 1)]));
-  }
-  return v;
 }
 
 /** Operations on a reference cycle, or depending on one (RFC 7644 §3.7.1). */
@@ -125,7 +125,7 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
     throw payloadTooLarge(`The bulk request is larger than maxPayloadSize (${bulkMaxPayloadSize} bytes)`);
   }
   if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalidSyntax('The request body must be a BulkRequest object');
-  const body = lowerKeys(req.body as Record<string, unknown>);
+  const body = lowerKeys(req.body as Record<string, unknown>, 'BulkRequest');
   const schemas = body['schemas'];
   if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_URN.toLowerCase())) {
     throw invalidSyntax(`"schemas" must contain ${BULK_REQUEST_URN}`);
@@ -139,7 +139,7 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
     throw invalidValue('"failOnErrors" must be a positive integer');
   }
 
-  const ops = rawOps.map(readOp);
+  const ops = rawOps.map((raw, i) => readOp(env, raw, i));
   const definer = new Map<string, number>();
   const dupes = new Set<number>();
   for (const op of ops) {
@@ -186,6 +186,15 @@ interface RunInfo {
   readonly definer: ReadonlyMap<string, number>;
 }
 
+/** The first segment of an operation path (`/Groups/…` → `Groups`). */
+function firstSegment(path: string): string | undefined {
+  return path.split('?')[0]!.split('/').find((x) => x !== '');
+}
+
+function resourceTypeNames(env: ScimEnv): string[] {
+  return env.registry.resourceTypes().map((t) => t.name);
+}
+
 function resourceSchemaFor(env: ScimEnv, segment: string | undefined): ResourceSchema | undefined {
   if (segment === undefined) return undefined;
   const rt = env.registry.resourceTypes().find((t) => t.endpoint.toLowerCase() === `/${segment}`.toLowerCase());
@@ -206,8 +215,7 @@ async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<stri
       ? fail(conflict(`The operation creating bulkId ${JSON.stringify(ref)} failed`))
       : fail(invalidValue(`bulkId ${JSON.stringify(ref)} is not defined by any POST in this request`));
   }
-  const path = op.path.replace(BULK_REF, (whole, ref: string) => ids.get(ref) ?? whole);
-  const data = substitute(op.data, ids);
+  const { path, data } = mapBulkRefs(op, resourceSchemaFor(env, firstSegment(op.path)), resourceTypeNames(env), (ref, original) => ids.get(ref) ?? original);
   const segs = path.split('?')[0]!.split('/').filter((s) => s !== '').map((s) => {
     try {
       return decodeURIComponent(s);

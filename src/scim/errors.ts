@@ -28,6 +28,40 @@ export interface ScimErrorBody {
   detail?: string;
 }
 
+/** The longest run of characters without a space a detail keeps (an echoed name, path or value). */
+export const MAX_ECHO = 100;
+/** The longest detail: a longer one keeps its start and its last {@link DETAIL_TAIL} characters. */
+export const MAX_DETAIL = 300;
+const DETAIL_TAIL = 100;
+const ELLIPSIS = '…';
+
+/** `text` cut to `max` UTF-16 units without splitting a surrogate pair. */
+function cut(text: string, max: number): string {
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, Math.max(0, end));
+}
+
+/** `text` when at most `max` characters long, else its first `max` characters and "…". */
+export function clipEcho(text: string, max: number = MAX_ECHO): string {
+  return text.length > max ? cut(text, max) + ELLIPSIS : text;
+}
+
+/**
+ * Bounds a detail, whatever client input it echoes (a 16 KiB filter, a long path
+ * or attribute name): every run without a space is clipped to {@link MAX_ECHO},
+ * then a detail still over {@link MAX_DETAIL} loses its middle, so the head
+ * (what failed) and the tail (why, at which offset) stay (docs/scim-api.md, Status codes).
+ */
+export function boundDetail(detail: string): string {
+  let d = detail.replace(new RegExp(`\\S{${MAX_ECHO + 1},}`, 'gu'), (run) => clipEcho(run));
+  if (d.length > MAX_DETAIL) {
+    const tailStart = d.length - DETAIL_TAIL;
+    const start = /[\uDC00-\uDFFF]/.test(d.charAt(tailStart)) ? tailStart + 1 : tailStart;
+    d = cut(d, MAX_DETAIL - DETAIL_TAIL - 1) + ELLIPSIS + d.slice(start);
+  }
+  return d;
+}
+
 export class ScimError extends Error {
   readonly status: number;
   readonly scimType: ScimType | undefined;
@@ -35,11 +69,13 @@ export class ScimError extends Error {
   /** Character offset of the problem in a filter or path, when known. */
   readonly offset: number | undefined;
 
+  /** `detail` is bounded by {@link boundDetail}: it may quote client input. */
   constructor(status: number, detail: string, scimType?: ScimType, offset?: number) {
-    super(detail);
+    const bounded = boundDetail(detail);
+    super(bounded);
     this.name = 'ScimError';
     this.status = status;
-    this.detail = detail;
+    this.detail = bounded;
     this.scimType = scimType;
     this.offset = offset;
   }

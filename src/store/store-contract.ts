@@ -79,6 +79,22 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       assert.deepEqual((await s.listApiKeys(a.id)).map((k) => k.id).sort(), ['k1', 'k2']);
     }));
 
+    it('creates a tenant with its key, rotates and expires in one call each; expire returns what it expired', withStore(async (s) => {
+      const a = tenant();
+      const k1 = { id: 'k1', tenantId: a.id, digest: 'd1', last4: '1111', createdAt: T0, expiresAt: null };
+      await s.createTenantWithKey(a, k1);
+      assert.deepEqual(await s.findApiKeyWithTenant('k1'), { key: k1, tenant: a });
+      const k2 = { ...k1, id: 'k2', digest: 'd2', last4: '2222' };
+      await s.rotateApiKey(k2, '2025-01-01T00:00:00.000Z');
+      assert.deepEqual((await s.listApiKeys(a.id)).map((k) => [k.id, k.expiresAt]), [['k1', '2025-01-01T00:00:00.000Z'], ['k2', null]]);
+      const expired = await s.expireApiKeys(a.id, '2024-06-01T00:00:00.000Z');
+      assert.deepEqual(expired.map((k) => [k.id, k.expiresAt]).sort(), [['k1', '2024-06-01T00:00:00.000Z'], ['k2', '2024-06-01T00:00:00.000Z']]);
+      assert.deepEqual(await s.expireApiKeys(a.id, '2024-07-01T00:00:00.000Z'), []);
+      // A key for a tenant that does not exist stores nothing.
+      await assert.rejects(s.createTenantWithKey(tenant(), { ...k1, id: 'k3', tenantId: 'elsewhere' }));
+      assert.deepEqual((await s.listTenants()).map((t) => t.id), [a.id]);
+    }));
+
     it('finds a key with its tenant in one call; nothing for an unknown key or a deleted tenant', withStore(async (s) => {
       const a = tenant();
       await s.createTenant(a);

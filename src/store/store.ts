@@ -152,6 +152,11 @@ export interface Store extends StoreTx {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
   createTenant(tenant: Tenant): Promise<void>;
+  /**
+   * Creates the tenant and its first API key in one transaction: both are stored
+   * or neither is, so a crash never leaves a tenant that no key can reach.
+   */
+  createTenantWithKey(tenant: Tenant, key: ApiKeyRecord): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   /** Deletes the tenant, its keys and all its resources. */
@@ -166,8 +171,18 @@ export interface Store extends StoreTx {
    */
   findApiKeyWithTenant(id: string): Promise<{ key: ApiKeyRecord; tenant: Tenant } | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
-  /** Sets `expiresAt` on every live key of the tenant (rotation/revocation), in one statement. */
-  expireApiKeys(tenantId: string, at: string): Promise<void>;
+  /**
+   * Sets `expiresAt` on every key of the tenant still live at `at` (rotation,
+   * revocation), in one statement; returns those keys as updated.
+   */
+  expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]>;
+  /**
+   * Rotation in one transaction: expires the live keys of `key.tenantId` at
+   * `expireOthersAt`, then stores `key` (so the new key is never caught by the
+   * expiry). Either both happen or neither: the old keys never stop working
+   * without the new one being stored.
+   */
+  rotateApiKey(key: ApiKeyRecord, expireOthersAt: string): Promise<void>;
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;

@@ -13,7 +13,7 @@
  * (RFC 7644 §7.7: no cleartext credentials); digests are compared with
  * `crypto.timingSafeEqual`, never `===`.
  */
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, Store, Tenant } from '../store/store.ts';
 
 export const API_KEY_PREFIX = 'roster_';
@@ -125,7 +125,8 @@ export async function verifyApiKey(store: Store, key: string, now: Date = new Da
   if (!found) return undefined;
   const record = found.key;
   const expected = Buffer.from(record.digest, 'hex');
-  const actual = hash('sha256', parsed.secret, 'buffer');
+  // createHash, not crypto.hash: the latter needs Node 20.12 and `engines` allows any 20.x.
+  const actual = createHash('sha256').update(parsed.secret, 'utf8').digest();
   // AU-5: constant-time comparison of equal-length digests.
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   if (isExpired(record, now)) return undefined;

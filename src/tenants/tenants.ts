@@ -1,7 +1,8 @@
 /**
  * Tenant administration: create (with a first API key), list, rotate the key,
- * delete. Used by the CLI now and by the admin API later. Plaintext keys are
- * returned exactly once, by `createTenant` and `rotateKey` (AU-4).
+ * revoke the keys, delete. Used by the CLI now and by the admin API later.
+ * Plaintext keys are returned exactly once, by `createTenant` and `rotateKey`
+ * (AU-4). Every change is one store transaction (docs/cli.md).
  */
 import { IDPS } from '../store/store.ts';
 import type { ApiKeyRecord, IdpName, Store, Tenant } from '../store/store.ts';
@@ -45,7 +46,7 @@ export interface CreatedTenant {
   readonly scimBaseUrl: string;
 }
 
-/** Creates a tenant and its first API key. */
+/** Creates a tenant and its first API key, in one transaction (both or neither). */
 export async function createTenant(
   store: Store,
   input: { name: string; idp: string },
@@ -58,9 +59,8 @@ export async function createTenant(
     idp: validateIdp(input.idp),
     createdAt: now.toISOString(),
   };
-  await store.createTenant(tenant);
   const key = generateApiKey(tenant.id, now);
-  await store.insertApiKey(key.record);
+  await store.createTenantWithKey(tenant, key.record);
   return { tenant, apiKey: key.plaintext, scimBaseUrl: scimBaseUrl(resolvePublicUrl(config), tenant.id) };
 }
 
@@ -75,8 +75,8 @@ export interface RotatedKey {
 /**
  * Issues a new key and expires every other live key of the tenant at
  * `now + grace` (default 0: at once, AU-6). The grace is bounded by
- * `config.keyMaxGraceMs`. Old keys are expired before the new one is stored,
- * so the new key is never caught by the expiry.
+ * `config.keyMaxGraceMs`. One transaction: old keys are expired, then the new
+ * one is stored (never caught by the expiry); a failure changes nothing.
  */
 export async function rotateKey(
   store: Store,
@@ -93,10 +93,36 @@ export async function rotateKey(
   const tenant = await store.getTenant(tenantId);
   if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
   const expiresAt = new Date(now.getTime() + graceMs).toISOString();
-  await store.expireApiKeys(tenantId, expiresAt);
   const key = generateApiKey(tenantId, now);
-  await store.insertApiKey(key.record);
+  await store.rotateApiKey(key.record, expiresAt);
   return { tenant, apiKey: key.plaintext, previousKeysExpireAt: expiresAt };
+}
+
+export interface RevokedKeys {
+  readonly tenant: Tenant;
+  /** When they stopped working. */
+  readonly revokedAt: string;
+  /** The keys that were live and no longer are (masked), with their previous expiry. */
+  readonly revoked: readonly { key: string; createdAt: string; previousExpiresAt: string | null }[];
+}
+
+/**
+ * Revokes every live key of the tenant at once, without issuing a new one (a
+ * leaked key; a client being offboarded). One statement: the keys stop working
+ * together, in every process sharing the store (keys are never cached). Keys
+ * already expired are left as they are. No live key is not an error.
+ */
+export async function revokeKeys(store: Store, tenantId: string, now: Date = new Date()): Promise<RevokedKeys> {
+  const tenant = await store.getTenant(tenantId);
+  if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+  const revokedAt = now.toISOString();
+  const before = new Map((await store.listApiKeys(tenantId)).map((k) => [k.id, k.expiresAt]));
+  const expired = await store.expireApiKeys(tenantId, revokedAt);
+  return {
+    tenant,
+    revokedAt,
+    revoked: expired.map((k) => ({ key: maskApiKey(k), createdAt: k.createdAt, previousExpiresAt: before.get(k.id) ?? null })),
+  };
 }
 
 /** Deletes the tenant with its keys and resources; its keys fail at once. */

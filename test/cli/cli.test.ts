@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,7 +54,7 @@ describe('help, version and usage errors', () => {
   test('--help lists every command and every setting with its default and env var', async () => {
     const r = await roster(['--help']);
     assert.equal(r.code, 0);
-    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants delete']) assert.ok(r.stdout.includes(c), c);
+    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants revoke-key', 'tenants delete']) assert.ok(r.stdout.includes(c), c);
     for (const s of SETTINGS) {
       assert.ok(r.stdout.includes(`--${s.flag} ${s.metavar}`), s.flag);
       assert.ok(r.stdout.includes(s.env[0] ?? ''), s.env[0]);
@@ -205,6 +205,36 @@ describe('beside a running roster serve', () => {
     assert.equal(await status(base, k2), 401);
   });
 
+  test('revoke-key from another process: every key of the tenant gets 401 on the next request, no new key; other tenants unaffected', async () => {
+    const created = JSON.parse((await roster(['tenants', 'create', '--name', 'Revoked', '--idp', 'entra', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
+    const other = JSON.parse((await roster(['tenants', 'create', '--name', 'Kept', '--idp', 'okta', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
+    const graced = JSON.parse((await roster(['tenants', 'rotate-key', created.id, '--grace', '1h', '--json', '--db', db])).stdout) as { apiKey: string };
+    const base = `${url}/scim/v2/${created.id}`;
+    assert.equal(await status(base, created.apiKey), 200);
+    assert.equal(await status(base, graced.apiKey), 200);
+
+    const revoked = await roster(['tenants', 'revoke-key', created.id, '--json', '--db', db]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const out = JSON.parse(revoked.stdout) as { id: string; revokedAt: string; revoked: { key: string }[] };
+    assert.equal(out.id, created.id);
+    assert.equal(out.revoked.length, 2);
+    for (const k of out.revoked) assert.match(k.key, /^roster_[0-9A-Za-z]{16}_…[0-9A-Za-z]{4}$/);
+    assert.ok(!revoked.stdout.includes(created.apiKey) && !revoked.stdout.includes(graced.apiKey));
+    assert.equal(await status(base, created.apiKey), 401);
+    assert.equal(await status(base, graced.apiKey), 401);
+    assert.equal(await status(`${url}/scim/v2`, graced.apiKey), 401);
+    assert.equal(await status(`${url}/scim/v2/${other.id}`, other.apiKey), 200);
+
+    const human = await roster(['tenants', 'revoke-key', created.id, '--db', db]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /nothing was revoked/);
+    const list = JSON.parse((await roster(['tenants', 'list', '--json', '--db', db])).stdout) as { tenants: { id: string; keys: { active: boolean }[] }[] };
+    assert.deepEqual(list.tenants.find((t) => t.id === created.id)?.keys.map((k) => k.active), [false, false]);
+    const missing = await roster(['tenants', 'revoke-key', 'nosuchtenant', '--db', db]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^roster: E_TENANT_NOT_FOUND: /);
+  });
+
   test('serve logs where it listens, the SCIM URL, how to create a client, and the durability', async () => {
     const all = logs.join('\n');
     assert.match(all, /roster tenants create --name NAME --idp IDP/);
@@ -216,5 +246,36 @@ describe('beside a running roster serve', () => {
     server.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(logs.join('\n'), /Stopped/);
+  });
+});
+
+describe('database file permissions (docs/storage.md, File permissions)', () => {
+  test('tenants create makes the database owner-only; serve warns about a database file others can read', async () => {
+    const own = join(dir, 'perm', 'roster.db');
+    const created = await roster(['tenants', 'create', '--name', 'Perm', '--idp', 'okta', '--db', own]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((statSync(join(dir, 'perm')).mode & 0o777).toString(8), '700');
+    assert.equal((statSync(own).mode & 0o777).toString(8), '600');
+
+    const loose = join(dir, 'loose.db');
+    writeFileSync(loose, '');
+    chmodSync(loose, 0o644);
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', loose], { env: ENV });
+    const exited = new Promise((r) => server.once('exit', r));
+    try {
+      const warning = await new Promise<{ level: string; file: string; mode: string }>((resolve, reject) => {
+        createInterface({ input: server.stdout }).on('line', (l) => {
+          const line = JSON.parse(l) as { level: string; file?: string; mode: string };
+          if (line.level === 'warn' && line.file === loose) resolve(line as { level: string; file: string; mode: string });
+          else if (/^SQLite synchronous/.test((line as { msg?: string }).msg ?? '')) setTimeout(() => reject(new Error('no warning')), 200);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      assert.equal(warning.mode, '0644');
+      assert.equal((statSync(loose).mode & 0o777).toString(8), '644', 'an existing file is not changed');
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Opening the SQLite file: pragmas (WAL, foreign keys, synchronous, busy timeout),
  * the fold function, and versioned migrations under BEGIN IMMEDIATE.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { foldCase } from '../../scim/schema/fold.ts';
@@ -22,9 +22,45 @@ export interface ConnectionOptions {
   readonly trace?: (sql: string) => void;
 }
 
-/** Opens one connection with Roster's pragmas; creates the parent directory. */
+/** Mode of a database directory Roster creates: owner only (every tenant's personal data). */
+export const DB_DIR_MODE = 0o700;
+/** Mode of a database file Roster creates; SQLite gives `-wal`, `-shm` and `-journal` the same. */
+export const DB_FILE_MODE = 0o600;
+
+/**
+ * Creates the parent directory (0700) and the file (0600, empty: SQLite reads a
+ * 0-byte file as an empty database) when they do not exist, so a new database
+ * is owner-only from its first byte; SQLite copies the main file's mode to the
+ * `-wal`/`-shm` files it creates. Existing ones are left as they are
+ * (`looseDatabaseFiles` reports them; docs/storage.md, File permissions).
+ */
+export function createOwnerOnly(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: DB_DIR_MODE });
+  try {
+    closeSync(openSync(file, 'wx', DB_FILE_MODE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/** The database file and its `-wal`/`-shm` files that group or others may read or write, with their modes. */
+export function looseDatabaseFiles(file: string): { file: string; mode: string }[] {
+  if (file === ':memory:' || file === '') return [];
+  const out: { file: string; mode: string }[] = [];
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const mode = statSync(f).mode & 0o777;
+      if ((mode & 0o077) !== 0) out.push({ file: f, mode: `0${mode.toString(8)}` });
+    } catch {
+      // Not there (yet): nothing to report.
+    }
+  }
+  return out;
+}
+
+/** Opens one connection with Roster's pragmas; creates the directory and file owner-only when missing. */
 export function openConnection(file: string, opts: ConnectionOptions): SqliteDb {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:' && file !== '') createOwnerOnly(file);
   const trace = opts.trace;
   const db = new Database(file, trace !== undefined ? { verbose: (sql?: unknown) => trace(String(sql)) } : {});
   try {

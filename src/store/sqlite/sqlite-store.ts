@@ -177,9 +177,30 @@ class SqliteStoreImpl implements SqliteStore {
   deleteResource: StoreTx['deleteResource'] = (...a) => this.#write((o) => o.deleteResource(...a));
   applyMembership: StoreTx['applyMembership'] = (...a) => this.#write((o) => o.applyMembership(...a));
 
+  #insertTenant(t: Tenant): void {
+    this.#wstmts.get('INSERT INTO tenants (id, name, idp, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.idp, t.createdAt);
+  }
+
+  #insertKey(k: ApiKeyRecord): void {
+    this.#wstmts
+      .get('INSERT INTO api_keys (id, tenant_id, digest, last4, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.tenantId, k.digest, k.last4, k.createdAt, k.expiresAt);
+  }
+
+  #expireKeys(tenantId: string, at: string): ApiKeyRecord[] {
+    const sql = `UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)
+                 RETURNING id, tenant_id, digest, last4, created_at, expires_at`;
+    return (this.#wstmts.get(sql).all(at, tenantId, at) as KeyRow[]).map(toKey);
+  }
+
   async createTenant(t: Tenant): Promise<void> {
+    await this.#write(() => this.#insertTenant(t));
+  }
+
+  async createTenantWithKey(t: Tenant, k: ApiKeyRecord): Promise<void> {
     await this.#write(() => {
-      this.#wstmts.get('INSERT INTO tenants (id, name, idp, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.idp, t.createdAt);
+      this.#insertTenant(t);
+      this.#insertKey(k);
     });
   }
 
@@ -200,11 +221,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
-    await this.#write(() => {
-      this.#wstmts
-        .get('INSERT INTO api_keys (id, tenant_id, digest, last4, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(k.id, k.tenantId, k.digest, k.last4, k.createdAt, k.expiresAt);
-    });
+    await this.#write(() => this.#insertKey(k));
   }
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
@@ -233,9 +250,14 @@ class SqliteStoreImpl implements SqliteStore {
     );
   }
 
-  async expireApiKeys(tenantId: string, at: string): Promise<void> {
+  expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
+    return this.#write(() => this.#expireKeys(tenantId, at));
+  }
+
+  async rotateApiKey(k: ApiKeyRecord, expireOthersAt: string): Promise<void> {
     await this.#write(() => {
-      this.#wstmts.get('UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)').run(at, tenantId, at);
+      this.#expireKeys(k.tenantId, expireOthersAt);
+      this.#insertKey(k);
     });
   }
 

@@ -13,9 +13,10 @@ import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { durability, migrate, openConnection } from './connection.ts';
 import type { SqliteDb, Synchronous , StatementCache } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
+import { listIgnored, recordIgnored } from './ignored-input.ts';
 import { Mutex } from './mutex.ts';
 import { SqliteOps } from './sqlite-ops.ts';
-import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
+import type { ApiKeyRecord, IdpName, IgnoredInputRecord, IgnoredItem, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (default `./data/roster.db`); its directory is created. */
@@ -215,6 +216,15 @@ class SqliteStoreImpl implements SqliteStore {
     await this.#write(() => {
       this.#wstmts.get('UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)').run(at, tenantId, at);
     });
+  }
+
+  async recordIgnoredInput(tenantId: string, items: readonly IgnoredItem[], at: string): Promise<void> {
+    if (items.length === 0) return;
+    await this.#write(() => recordIgnored(this.#wstmts, tenantId, items, at));
+  }
+
+  listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]> {
+    return this.#read(() => listIgnored(this.#rstmts, tenantId));
   }
 
   async secret(name: string): Promise<Buffer> {

@@ -1,6 +1,6 @@
 /**
  * The SCIM handler's dependencies and limits, resolved once, and the per-request
- * directory context (the tenant comes from the authenticated request, DESIGN rule 6).
+ * directory context (the tenant comes from the authenticated request).
  */
 import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
@@ -94,4 +94,27 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,
     baseUrl: req.baseUrl,
   };
+}
+
+/** Most ignored names listed in one request's log line (the store record keeps them all, bounded). */
+const LOGGED_IGNORED = 20;
+
+/**
+ * After a request: what it carried and Roster ignored goes to its log line (`ignored`,
+ * `kind:name`, at most 20) and to the tenant's record (`Store.recordIgnoredInput`,
+ * first/last seen and a count). Best effort: a failed write is logged, never the
+ * request's answer.
+ */
+export async function recordIgnored(env: ScimEnv, req: ScimRequest): Promise<void> {
+  const items = req.compat?.ignored;
+  if (items === undefined || items.length === 0) return;
+  if (req.logFields !== undefined) {
+    req.logFields.ignored = items.slice(0, LOGGED_IGNORED).map((i) => `${i.kind}:${i.name.length > 200 ? `${i.name.slice(0, 200)}…` : i.name}`);
+    if (items.length > LOGGED_IGNORED) req.logFields.ignoredMore = items.length - LOGGED_IGNORED;
+  }
+  try {
+    await env.store.recordIgnoredInput(req.tenant.id, items, env.now().toISOString());
+  } catch (err) {
+    req.log.warn({ err }, 'could not record ignored input');
+  }
 }

@@ -27,6 +27,12 @@ export interface DirectoryContext {
   readonly patchUpsertOnNoMatch?: boolean;
   /** The tenant's SCIM base URL (for filters on `meta.location`). */
   readonly baseUrl?: string;
+  /**
+   * Provider tenants: member ids that resolve to nothing are skipped and passed here
+   * to be recorded, instead of failing the request (docs/identity-providers.md
+   * "Ignored input"). Absent (`generic`): 400 `invalidValue`.
+   */
+  readonly ignoreMissingMembers?: (ids: readonly string[]) => void;
 }
 
 /** What to load with the resource returned by a call (from the response projection). */
@@ -112,7 +118,7 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
   const ts = ctx.now().toISOString();
   const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
   const resolved = await ctx.store.transaction(async (tx) => {
-    const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates) : [];
+    const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers) : [];
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
     await tx.insertResource(stored);
     if (ms.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: ms, remove: [] });
@@ -153,7 +159,7 @@ export async function replaceResource(
     const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false)));
     let memberChanged = false;
     if (members !== undefined && members !== null) {
-      const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members));
+      const replace = await resolveMembers(tx, ctx.tenantId, id, membersFromBody(members), ctx.ignoreMissingMembers);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
     }
     await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
@@ -190,7 +196,7 @@ export async function patchResource(
     }
     let memberChanged = false;
     if (kind === 'Group' && result.membership !== undefined && !isEmptyDelta(result.membership)) {
-      const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership);
+      const delta = await resolveDelta(tx, ctx.tenantId, id, result.membership, ctx.ignoreMissingMembers);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
     }
     const written = await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);

@@ -6,7 +6,7 @@ import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
-import type { Store } from '../store/store.ts';
+import type { IgnoredItem, Store } from '../store/store.ts';
 import type { ScimRequest } from './types.ts';
 
 /** Limits advertised in `/ServiceProviderConfig` and enforced by the routes. */
@@ -93,11 +93,20 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     // `replace emails[type eq "work"].value` to create the element).
     patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,
     baseUrl: req.baseUrl,
+    // Provider tenants: a member id that resolves to nothing is skipped and recorded
+    // (docs/identity-providers.md "Ignored input"); `generic` refuses it.
+    ...(req.compat?.tolerant === true ? { ignoreMissingMembers: (ids: readonly string[]) => noteIgnored(req, 'member', ids) } : {}),
   };
 }
 
 /** Most ignored names listed in one request's log line (the store record keeps them all, bounded). */
 const LOGGED_IGNORED = 20;
+
+function noteIgnored(req: ScimRequest, kind: IgnoredItem['kind'], names: readonly string[]): void {
+  const list = req.compat?.ignored;
+  if (list === undefined) return;
+  for (const name of names) if (!list.some((i) => i.kind === kind && i.name === name)) list.push({ kind, name });
+}
 
 /**
  * After a request: what it carried and Roster ignored goes to its log line (`ignored`,

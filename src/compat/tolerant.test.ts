@@ -66,6 +66,14 @@ describe('provider tenants drop and record what Roster does not know', () => {
     assert.deepEqual(lone.request.body, patchOp({ op: 'add', value: {} }));
   });
 
+  it('a path-less JSON object sent as a string is parsed and pruned too', () => {
+    const body = patchOp({ op: 'replace', value: JSON.stringify({ displayName: 'G', colour: 'red' }) });
+    const r = profileFor('okta').normalise(request({ method: 'PATCH', path: '/Groups/g1', body, idp: 'okta' }));
+    assert.deepEqual(r.request.body, patchOp({ op: 'replace', value: { displayName: 'G' } }));
+    assert.deepEqual(r.ignored, [{ kind: 'attribute', name: 'colour' }]);
+    assert.ok(r.applied.includes('json-string-value'));
+  });
+
   it('malformed and readOnly paths are left for the core to refuse', () => {
     const body = patchOp({ op: 'add', path: 'emails[type eq', value: 1 }, { op: 'replace', path: 'id', value: 'x' }, { op: 'replace', path: 'name[givenName eq "a"]', value: 1 });
     const r = profileFor('entra').normalise(request({ method: 'PATCH', path: '/Users/u1', body, idp: 'entra' }));

@@ -12,6 +12,7 @@
  */
 import { isScimError } from '../scim/errors.ts';
 import type { PatchPath } from '../scim/filter/ast.ts';
+import { jsonObjectString } from '../scim/patch/parse.ts';
 import { resolveTarget } from '../scim/patch/target.ts';
 import { subAttributeOf } from '../scim/schema/lookup.ts';
 import type { AttributeDefinition, ResourceSchema } from '../scim/schema/types.ts';
@@ -161,7 +162,14 @@ export const ignoreUnknown: Step = (unit, ctx) => {
     const valueKey = keyOf(op, 'value');
     const value = valueKey === undefined ? undefined : op[valueKey];
     if (path === undefined || path === null) {
-      if (isObject(value)) prunePathless(rs, value, report);
+      // A JSON object sent as a string (docs/patch.md) is pruned like any other value.
+      const parsed = typeof value === 'string' ? jsonObjectString(value) : undefined;
+      if (parsed !== undefined) {
+        op[valueKey!] = parsed;
+        ctx.rewrote('json-string-value');
+      }
+      const v = parsed ?? value;
+      if (isObject(v)) prunePathless(rs, v, report);
       return true;
     }
     if (typeof path !== 'string') return true;

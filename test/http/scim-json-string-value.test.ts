@@ -37,6 +37,17 @@ describe('a path-less value that is a JSON object in a string (Keycloak SCIM plu
       assert.equal((await c.call('GET', `/Groups/${g.body.id}`)).body.displayName, '{"x":1}');
     }
   });
+
+  it('an unknown attribute inside the string: ignored and recorded on provider tenants, invalidValue on generic', async () => {
+    const value = JSON.stringify({ displayName: 'KC colour', colour: 'red' });
+    const o = await tenant(srv, 'okta');
+    const og = await o.call('POST', '/Groups', group('KC okta colour'));
+    const r = await o.call('PATCH', `/Groups/${og.body.id}`, patch({ op: 'replace', value }));
+    assert.ok(r.status === 200 || r.status === 204, JSON.stringify(r.body));
+    assert.deepEqual((await srv.store.listIgnoredInput(o.tenantId)).map((x) => x.name), ['colour']);
+    const g = await tenant(srv, 'generic');
+    const gg = await g.call('POST', '/Groups', group('KC generic colour'));
+    const gr = await g.call('PATCH', `/Groups/${gg.body.id}`, patch({ op: 'replace', value }));
+    assert.deepEqual([gr.status, gr.body.scimType], [400, 'invalidValue']);
+  });
 });
-
-

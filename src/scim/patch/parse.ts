@@ -76,7 +76,7 @@ function nesting(text: string, limit: number): number {
  * §3.5.2.1). The string is inside a body, so the body size limit bounds it; nesting
  * deeper than the body limit (64, docs/patch.md) is refused like a deep value.
  */
-function jsonObjectString(text: string): Record<string, unknown> | undefined {
+export function jsonObjectString(text: string): Record<string, unknown> | undefined {
   const t = text.trimStart();
   if (!t.startsWith('{')) return undefined;
   if (nesting(t, MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH) throw invalidValue(`A value is nested deeper than ${MAX_VALUE_DEPTH} levels`);

@@ -5,7 +5,7 @@
 // "Ignored input", docs/schema.md).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENTERPRISE, PATCH_OP, USER, startTestServer, tenant, user } from './scim-helpers.ts';
+import { BULK_REQ, ENTERPRISE, PATCH_OP, USER, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
 import type { IdpName } from '../../src/store/store.ts';
 
@@ -176,5 +176,28 @@ describe('enterprise attributes are still applied on provider tenants', () => {
     assert.deepEqual(r.body.schemas, [USER, ENTERPRISE]);
     const names = (await srv.store.listIgnoredInput(c.tenantId)).map((x) => x.name);
     assert.ok(names.includes(`${ENTERPRISE}:nope`) && names.includes(COST) && names.includes(CUSTOM), JSON.stringify(names));
+  });
+});
+
+describe('Bulk carries the same rule', () => {
+  it('okta: a custom extension inside a Bulk POST and PATCH is ignored and recorded; generic: the operations fail invalidValue', async () => {
+    const bulk = (id?: string): Record<string, unknown> => ({
+      schemas: [BULK_REQ],
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'u', data: withCustom(`bulk.custom.${id ?? 'new'}`) },
+        ...(id !== undefined ? [{ method: 'PATCH', path: `/Users/${id}`, data: patch({ op: 'add', path: COST, value: '1' }) }] : []),
+      ],
+    });
+    const o = await tenant(srv, 'okta');
+    const oid = await created(o, user('bulk.okta'));
+    const r = await o.call('POST', '/Bulk', bulk(oid));
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.Operations.map((x: { status: string }) => x.status), ['201', '200']);
+    assert.equal((await srv.store.listIgnoredInput(o.tenantId)).find((x) => x.name === COST)?.count, 1);
+    const g = await tenant(srv, 'generic');
+    const gid = await created(g, user('bulk.generic'));
+    const gr = await g.call('POST', '/Bulk', bulk(gid));
+    assert.equal(gr.status, 200);
+    assert.deepEqual(gr.body.Operations.map((x: { status: string; response?: { scimType?: string } }) => [x.status, x.response?.scimType]), [['400', 'invalidValue'], ['400', 'invalidValue']]);
   });
 });

@@ -3,13 +3,15 @@
  * `aadOptscim062020` flag). Sources, cited beside each step:
  * - [tutorial] MicrosoftDocs/entra-docs docs/identity/app-provisioning/use-scim-to-provision-users-and-groups.md
  * - [known-issues] MicrosoftDocs/entra-docs docs/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility.md
+ * - [attributes] MicrosoftDocs/entra-docs docs/identity/app-provisioning/customize-application-attributes.md
+ *   (custom extension attributes, app roles; see tolerant.ts and `entra.role-display-name`)
  * - [validator] Microsoft SCIM Validator traffic as captured in Paul-E/scim-v2-rust
  *   src/test_data/entra_user_creation_test.json and pranems/SCIMServer docs/MANAGER_PATCH_STRING_COERCION.md
  * Plus the shared tolerances (common.ts): `op-case`, `bool-string`.
  */
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import { ENTERPRISE_USER_SCHEMA } from '../scim/schema/types.ts';
-import { FIRST, LAST } from './common.ts';
+import { FIRST, LAST, visitUnit } from './common.ts';
 import { flattenValuePathCompare, quoteBareValues } from './filter-quote.ts';
 import { getKey, isObject, keyOf, patchOperations, sameName, schemasOf } from './json.ts';
 import { defineProfile } from './pipeline.ts';
@@ -70,10 +72,9 @@ const topLevelEnterprise: Step = (unit, ctx) => {
  * `entra.pathless-dotted-keys` (noted): with aadOptscim062020 a path-less replace
  * carries paths as keys — `"name.givenName"`, `"urn:…:enterprise:2.0:User:employeeNumber"`
  * ([known-issues] "Requests to replace multiple attributes", "With feature flag").
- * The PATCH core resolves such keys itself (src/scim/patch/apply.ts `applyKey`, and
- * ignores unknown ones as RFC 7644 §3.5.2.3 path-less values allow), so they are
- * only marked. Splitting them into path operations would be stricter than the core
- * (an unknown path is `invalidPath`), so this profile does not.
+ * The PATCH core resolves such keys itself (src/scim/patch/apply.ts `applyKey`), so
+ * they are only marked; keys that name nothing Roster knows are dropped and recorded
+ * by the provider steps (tolerant.ts).
  */
 const pathlessDottedKeys: Step = (unit, ctx) => {
   if (unit.kind !== 'patch') return;
@@ -130,6 +131,29 @@ const filterUpsert: Step = (unit, ctx) => {
   }
 };
 
+/**
+ * `entra.role-display-name`: Entra's complex app-role mapping (AppRoleAssignmentsComplex)
+ * sends `roles: [{primary, type, displayName, value}]` ([attributes] "Provisioning a
+ * role to a SCIM app"). RFC 7643 §4.1.2 names the role's label `display`; without this
+ * the role's name would be an unknown sub-attribute and lost. An element that already
+ * has `display` keeps it.
+ */
+const roleDisplayName: Step = (unit, ctx) => {
+  if (unit.type !== 'User') return;
+  visitUnit(unit, ctx, (def, holder, key) => {
+    if (def.name !== 'roles' || def.type !== 'complex') return;
+    const v = holder[key];
+    for (const el of Array.isArray(v) ? v : [v]) {
+      if (!isObject(el)) continue;
+      const k = keyOf(el, 'displayName');
+      if (k === undefined) continue;
+      if (keyOf(el, 'display') === undefined) el['display'] = el[k];
+      delete el[k];
+      ctx.rewrote('entra.role-display-name');
+    }
+  });
+};
+
 /** `entra.client-meta` (noted): create bodies carry `meta: {resourceType}` ([tutorial] "Create User", "Create Group"); the core ignores readOnly `meta`. */
 const clientMeta: Step = (unit, ctx) => {
   if (unit.kind === 'resource' && unit.method === 'POST' && keyOf(unit.body, 'meta') !== undefined) ctx.noted('entra.client-meta');
@@ -162,6 +186,7 @@ export function entraProfile(registry: SchemaRegistry): CompatProfile {
         topLevelEnterprise,
         pathlessDottedKeys,
         manager,
+        roleDisplayName,
         filterUpsert,
         clientMeta,
         filterForms,
@@ -171,6 +196,7 @@ export function entraProfile(registry: SchemaRegistry): CompatProfile {
       // `emails[type eq "work"].value` and expects the element to exist afterwards;
       // RFC 7644 §3.5.2.3 would answer 400 noTarget when none matches.
       upsertOnNoMatch: true,
+      tolerant: true,
     },
     registry,
   );

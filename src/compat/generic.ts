@@ -11,5 +11,5 @@ import { defineProfile } from './pipeline.ts';
 import type { CompatProfile } from './profile.ts';
 
 export function genericProfile(registry: SchemaRegistry): CompatProfile {
-  return defineProfile({ idp: 'generic', steps: [...FIRST, ...LAST], upsertOnNoMatch: false }, registry);
+  return defineProfile({ idp: 'generic', steps: [...FIRST, ...LAST], upsertOnNoMatch: false, tolerant: false }, registry);
 }

@@ -11,5 +11,5 @@ import { defineProfile } from './pipeline.ts';
 import type { CompatProfile } from './profile.ts';
 
 export function googleProfile(registry: SchemaRegistry): CompatProfile {
-  return defineProfile({ idp: 'google', steps: [...FIRST, ...LAST], upsertOnNoMatch: false }, registry);
+  return defineProfile({ idp: 'google', steps: [...FIRST, ...LAST], upsertOnNoMatch: false, tolerant: true }, registry);
 }

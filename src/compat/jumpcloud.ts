@@ -38,5 +38,5 @@ const putIdEcho: Step = (unit, ctx) => {
 };
 
 export function jumpcloudProfile(registry: SchemaRegistry): CompatProfile {
-  return defineProfile({ idp: 'jumpcloud', steps: [...FIRST, clearedMultiValued, putIdEcho, ...LAST], upsertOnNoMatch: false }, registry);
+  return defineProfile({ idp: 'jumpcloud', steps: [...FIRST, clearedMultiValued, putIdEcho, ...LAST], upsertOnNoMatch: false, tolerant: true }, registry);
 }

@@ -83,6 +83,7 @@ export function oktaProfile(registry: SchemaRegistry): CompatProfile {
       idp: 'okta',
       steps: [...FIRST, pathlessActive, pathlessReadonlyId, putReadonlyEcho, placeholderPassword, ...LAST],
       upsertOnNoMatch: false,
+      tolerant: true,
     },
     registry,
   );

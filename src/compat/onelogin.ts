@@ -117,7 +117,7 @@ const singleObject: Step = (unit, ctx) => {
 
 export function oneloginProfile(registry: SchemaRegistry): CompatProfile {
   return defineProfile(
-    { idp: 'onelogin', steps: [...FIRST, legacySchemaUrn, emptyStrings, singleObject, ...LAST], upsertOnNoMatch: false },
+    { idp: 'onelogin', steps: [...FIRST, legacySchemaUrn, emptyStrings, singleObject, ...LAST], upsertOnNoMatch: false, tolerant: true },
     registry,
   );
 }

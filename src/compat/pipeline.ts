@@ -6,9 +6,10 @@
 import type { ScimRequest } from '../http/types.ts';
 import { isScimError } from '../scim/errors.ts';
 import type { ResourceSchema, SchemaRegistry } from '../scim/schema/types.ts';
-import type { IdpName, ResourceKind } from '../store/store.ts';
+import type { IdpName, IgnoredItem, ResourceKind } from '../store/store.ts';
 import { getKey, isObject, keyOf } from './json.ts';
 import type { CompatProfile, CompatResult } from './profile.ts';
+import { TOLERANT } from './tolerant.ts';
 import { bodyUnit, bulkUnits, isSearch, kindOf } from './units.ts';
 import type { FilterUnit, Unit } from './units.ts';
 
@@ -19,6 +20,8 @@ export interface CompatContext {
   rewrote(name: string): void;
   /** Records a tolerance the core handles itself (nothing rewritten; logged). */
   noted(name: string): void;
+  /** Records something the request carried that was dropped, unknown to Roster (logged and kept per tenant). */
+  ignored(kind: IgnoredItem['kind'], name: string): void;
 }
 
 /** One normalisation: edits the unit in place and reports through `ctx`. */
@@ -29,6 +32,12 @@ export interface ProfileDefinition {
   /** Provider steps, run after `op` case folding and before boolean coercion (see common.ts). */
   readonly steps: readonly Step[];
   readonly upsertOnNoMatch: boolean;
+  /**
+   * Provider tenants: what Roster does not know (extension schemas, attributes,
+   * member ids) is ignored and recorded instead of refused (docs/identity-providers.md
+   * "Ignored input"). `generic` is strict.
+   */
+  readonly tolerant: boolean;
 }
 
 /** Name recorded when a step failed unexpectedly and the request passed through untouched. */
@@ -68,11 +77,14 @@ export function defineProfile(def: ProfileDefinition, registry: SchemaRegistry):
     return schemas.get(type);
   };
   const patchOptions = Object.freeze({ upsertOnNoMatch: def.upsertOnNoMatch });
+  const tolerant = def.tolerant;
+  const steps = tolerant ? [...def.steps, ...TOLERANT] : def.steps;
 
   return Object.freeze({
     idp: def.idp,
     normalise(req: ScimRequest): CompatResult {
       const applied: string[] = [];
+      const ignored: IgnoredItem[] = [];
       let changed = false;
       const ctx: CompatContext = {
         schema,
@@ -83,16 +95,20 @@ export function defineProfile(def: ProfileDefinition, registry: SchemaRegistry):
         noted(name) {
           if (!applied.includes(name)) applied.push(name);
         },
+        ignored(kind, name) {
+          changed = true;
+          if (!ignored.some((i) => i.kind === kind && i.name === name)) ignored.push({ kind, name });
+        },
       };
       try {
         // Only bodies that can hold units are copied (JSON values: structuredClone is exact).
         const body = isObject(req.body) ? structuredClone(req.body) : req.body;
         const units = collectUnits(req, body);
-        if (units.length === 0) return { request: req, applied, patchOptions };
+        if (units.length === 0) return { request: req, applied, ignored, patchOptions, tolerant };
         const filters = units.filter((u): u is FilterUnit => u.kind === 'filter');
         const before = filters.map((u) => u.filter);
-        for (const step of def.steps) for (const unit of units) step(unit, ctx);
-        if (!changed) return { request: req, applied, patchOptions };
+        for (const step of steps) for (const unit of units) step(unit, ctx);
+        if (!changed) return { request: req, applied, ignored, patchOptions, tolerant };
         let query = req.query;
         filters.forEach((u, i) => {
           if (u.filter === before[i]) return;
@@ -103,12 +119,12 @@ export function defineProfile(def: ProfileDefinition, registry: SchemaRegistry):
             query.set('filter', u.filter);
           }
         });
-        return { request: { ...req, body, query }, applied, patchOptions };
+        return { request: { ...req, body, query }, applied, ignored, patchOptions, tolerant };
       } catch (e) {
         // Steps only read and rewrite JSON; an exception here is a bug in a step. The
         // core judges the untouched request (and throws a proper ScimError if needed).
         if (isScimError(e)) throw e;
-        return { request: req, applied: [SKIPPED], patchOptions };
+        return { request: req, applied: [SKIPPED], ignored: [], patchOptions, tolerant };
       }
     },
   });

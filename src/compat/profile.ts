@@ -7,7 +7,7 @@
  * documented deviations and says which rewrites fired. The core stays strict.
  */
 import type { ScimRequest } from '../http/types.ts';
-import type { IdpName } from '../store/store.ts';
+import type { IdpName, IgnoredItem } from '../store/store.ts';
 
 export interface CompatResult {
   /** The request the core should see: the input itself when nothing changed, else a new request with a new body/query. */
@@ -19,6 +19,14 @@ export interface CompatResult {
    * the log shows what the provider sent.
    */
   readonly applied: readonly string[];
+  /**
+   * What the request carried and the profile dropped because Roster does not know it
+   * (provider tenants only): unknown extension schemas, attributes, sub-attributes.
+   * Logged and recorded per tenant (`Store.recordIgnoredInput`).
+   */
+  readonly ignored: readonly IgnoredItem[];
+  /** Provider tenants: unknown input is ignored and recorded, member ids that resolve to nothing too. */
+  readonly tolerant: boolean;
   /** Options for the PATCH engine (`ApplyPatchOptions` in `src/scim/patch/types.ts`). */
   readonly patchOptions: { readonly upsertOnNoMatch: boolean };
 }

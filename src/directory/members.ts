@@ -28,13 +28,18 @@ const sample = (ids: readonly string[]): string =>
 /**
  * Checks candidate members against the tenant and returns them as stored rows
  * (deduplicated by value, `type` set to the real kind). Throws 400 `invalidValue`
- * when an id does not exist in the tenant or names the group itself.
+ * when an id names the group itself, or does not exist in the tenant and there is
+ * no `ignoreMissing`. With `ignoreMissing` (provider tenants) such ids are left out
+ * and passed to it: the members that resolve are still added, and when none does
+ * the change is a no-op, not an error (docs/identity-providers.md "Ignored input":
+ * Okta batches group-push changes into one PATCH and does not retry a 400).
  */
 export async function resolveMembers(
   tx: StoreTx,
   tenantId: string,
   groupId: string | undefined,
   candidates: readonly { value: string; type?: string; display?: string }[],
+  ignoreMissing?: (ids: readonly string[]) => void,
 ): Promise<Member[]> {
   const byValue = new Map<string, { value: string; type?: string; display?: string }>();
   for (const c of candidates) if (!byValue.has(c.value)) byValue.set(c.value, c);
@@ -43,9 +48,13 @@ export async function resolveMembers(
   const kinds = await tx.existingIds(tenantId, [...byValue.keys()]);
   const missing = [...byValue.keys()].filter((v) => !kinds.has(v));
   // AU-2: ids of other tenants are indistinguishable from ids that do not exist.
-  if (missing.length > 0) throw invalidValue(`No User or Group with id ${sample(missing)} exists.`);
+  if (missing.length > 0) {
+    if (ignoreMissing === undefined) throw invalidValue(`No User or Group with id ${sample(missing)} exists.`);
+    ignoreMissing(missing);
+  }
   const out: Member[] = [];
   for (const c of byValue.values()) {
+    if (!kinds.has(c.value)) continue;
     // RFC 7643 §4.2: `type` is "User" or "Group". It is always the real kind of the
     // referenced resource: a client's (or the PATCH engine's default) guess is not kept.
     const kind = kinds.get(c.value) as ResourceKind;
@@ -55,9 +64,11 @@ export async function resolveMembers(
 }
 
 /** Validates the `add`/`replace` parts of a delta; `remove` needs no check (removing a non-member is a no-op). */
-export async function resolveDelta(tx: StoreTx, tenantId: string, groupId: string, delta: MembershipDelta): Promise<MembershipDelta> {
-  const replace = delta.replace === undefined ? undefined : await resolveMembers(tx, tenantId, groupId, delta.replace);
-  const add = await resolveMembers(tx, tenantId, groupId, delta.add);
+export async function resolveDelta(
+  tx: StoreTx, tenantId: string, groupId: string, delta: MembershipDelta, ignoreMissing?: (ids: readonly string[]) => void,
+): Promise<MembershipDelta> {
+  const replace = delta.replace === undefined ? undefined : await resolveMembers(tx, tenantId, groupId, delta.replace, ignoreMissing);
+  const add = await resolveMembers(tx, tenantId, groupId, delta.add, ignoreMissing);
   return { ...(replace !== undefined ? { replace } : {}), add, remove: [...delta.remove] };
 }
 

@@ -35,6 +35,12 @@ export interface DirectoryContext {
   readonly patchUpsertOnNoMatch?: boolean;
   /** The tenant's SCIM base URL (for filters on `meta.location`). */
   readonly baseUrl?: string;
+  /**
+   * Provider tenants: member ids that resolve to nothing are skipped and passed here
+   * to be recorded, instead of failing the request (docs/identity-providers.md
+   * "Ignored input"). Absent (`generic`): 400 `invalidValue`.
+   */
+  readonly ignoreMissingMembers?: (ids: readonly string[]) => void;
 }
 
 /** What to load with the resource returned by a call (from the response projection). */
@@ -125,7 +131,7 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
   const ts = ctx.now().toISOString();
   const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
   const resolved = await ctx.store.transaction(async (tx) => {
-    const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates) : [];
+    const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers) : [];
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
     await tx.insertResource(stored);
     if (ms.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: ms, remove: [] });
@@ -168,7 +174,7 @@ export async function replaceResource(
     if (members !== undefined && members !== null) {
       const candidates = membersFromBody(members);
       checkGroupSize(distinctCount(candidates), ctx.maxGroupMembers);
-      const replace = await resolveMembers(tx, ctx.tenantId, id, candidates);
+      const replace = await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers);
       memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
     }
     await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
@@ -253,7 +259,7 @@ async function writePatch(
   if (now.version !== plan.cur.version) return undefined;
   let memberChanged = false;
   if (plan.membership !== undefined) {
-    const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership);
+    const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership, ctx.ignoreMissingMembers);
     memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
     // Past the maximum group size: 400, and the transaction rolls the rows back.
     if (memberChanged && ctx.maxGroupMembers !== undefined) checkGroupSize(await tx.memberCount(ctx.tenantId, id), ctx.maxGroupMembers);

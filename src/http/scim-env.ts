@@ -1,12 +1,12 @@
 /**
  * The SCIM handler's dependencies and limits, resolved once, and the per-request
- * directory context (the tenant comes from the authenticated request, DESIGN rule 6).
+ * directory context (the tenant comes from the authenticated request).
  */
 import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
-import type { Store } from '../store/store.ts';
+import type { IgnoredItem, Store } from '../store/store.ts';
 import type { ScimRequest } from './types.ts';
 
 /** Limits advertised in `/ServiceProviderConfig` and enforced by the routes. */
@@ -104,5 +104,37 @@ export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
     // `replace emails[type eq "work"].value` to create the element).
     patchUpsertOnNoMatch: req.compat?.upsertOnNoMatch === true,
     baseUrl: req.baseUrl,
+    // Provider tenants: a member id that resolves to nothing is skipped and recorded
+    // (docs/identity-providers.md "Ignored input"); `generic` refuses it.
+    ...(req.compat?.tolerant === true ? { ignoreMissingMembers: (ids: readonly string[]) => noteIgnored(req, 'member', ids) } : {}),
   };
+}
+
+/** Most ignored names listed in one request's log line (the store record keeps them all, bounded). */
+const LOGGED_IGNORED = 20;
+
+function noteIgnored(req: ScimRequest, kind: IgnoredItem['kind'], names: readonly string[]): void {
+  const list = req.compat?.ignored;
+  if (list === undefined) return;
+  for (const name of names) if (!list.some((i) => i.kind === kind && i.name === name)) list.push({ kind, name });
+}
+
+/**
+ * After a request: what it carried and Roster ignored goes to its log line (`ignored`,
+ * `kind:name`, at most 20) and to the tenant's record (`Store.recordIgnoredInput`,
+ * first/last seen and a count). Best effort: a failed write is logged, never the
+ * request's answer.
+ */
+export async function recordIgnored(env: ScimEnv, req: ScimRequest): Promise<void> {
+  const items = req.compat?.ignored;
+  if (items === undefined || items.length === 0) return;
+  if (req.logFields !== undefined) {
+    req.logFields.ignored = items.slice(0, LOGGED_IGNORED).map((i) => `${i.kind}:${i.name.length > 200 ? `${i.name.slice(0, 200)}…` : i.name}`);
+    if (items.length > LOGGED_IGNORED) req.logFields.ignoredMore = items.length - LOGGED_IGNORED;
+  }
+  try {
+    await env.store.recordIgnoredInput(req.tenant.id, items, env.now().toISOString());
+  } catch (err) {
+    req.log.warn({ err }, 'could not record ignored input');
+  }
 }

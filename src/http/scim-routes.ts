@@ -12,6 +12,7 @@ import { listRoute, rootSearchRoute } from './scim-list.ts';
 import { searchParamsFromBody, searchParamsFromQuery } from './scim-params.ts';
 import { createRoute, deleteRoute, getRoute, patchRoute, replaceRoute } from './scim-resources.ts';
 import { profileFor } from '../compat/index.ts';
+import { recordIgnored } from './scim-env.ts';
 import type { CompatProfile } from '../compat/profile.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
 import type { IdpName } from '../store/store.ts';
@@ -115,18 +116,20 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
     return p;
   };
   return async (incoming) => {
-    const { request, applied, patchOptions } = profile(incoming.tenant.idp).normalise(incoming);
+    const { request, applied, ignored, tolerant, patchOptions } = profile(incoming.tenant.idp).normalise(incoming);
     if (applied.length > 0 && incoming.logFields !== undefined) incoming.logFields.compat = applied;
     // The profile's result with its compat data on top: a prototype link, not a copy,
     // so the transport's lazy `log` getter stays lazy and nothing is copied per request.
     const req = Object.create(request, {
-      compat: { value: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch }, enumerable: true },
+      compat: { value: { applied, upsertOnNoMatch: patchOptions.upsertOnNoMatch, tolerant, ignored: [...ignored] }, enumerable: true },
     }) as ScimRequest;
     try {
       return await route(env, req);
     } catch (e) {
       if (e instanceof MethodNotAllowed) return { status: 405, headers: { Allow: e.allow }, body: e.toJSON() };
       throw e;
+    } finally {
+      await recordIgnored(env, req);
     }
   };
 }

@@ -4,7 +4,7 @@
  * hands a `ScimRequest` to the SCIM handler and writes the `ScimResponse` it returns.
  */
 import type { Logger } from 'pino';
-import type { Tenant } from '../store/store.ts';
+import type { IgnoredItem, Tenant } from '../store/store.ts';
 
 export interface ScimRequest {
   readonly method: string;
@@ -31,6 +31,10 @@ export interface ScimRequest {
     readonly applied: readonly string[];
     /** Entra: a replace/add through an unmatched `type eq` filter creates the element. */
     readonly upsertOnNoMatch: boolean;
+    /** Provider tenants: unknown input and member ids that resolve to nothing are ignored and recorded. */
+    readonly tolerant?: boolean;
+    /** What this request carried and Roster ignored (the profile's, then the directory's); logged and recorded per tenant. */
+    readonly ignored?: IgnoredItem[];
   };
 }
 

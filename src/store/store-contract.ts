@@ -362,5 +362,29 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       assert.notDeepEqual(await s.secret('other'), x);
       await s.ping();
     }));
+
+    it('records ignored input per tenant: first/last seen and a count, bounded, gone with the tenant', withStore(async (s) => {
+      const a = tenant();
+      const b = tenant();
+      await s.createTenant(a);
+      await s.createTenant(b);
+      const ext = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User:costCenter';
+      const T1 = '2024-01-02T00:00:00.000Z';
+      await s.recordIgnoredInput(a.id, [{ kind: 'attribute', name: ext }, { kind: 'member', name: 'gone-1' }, { kind: 'attribute', name: ext }], T0);
+      await s.recordIgnoredInput(a.id, [{ kind: 'attribute', name: ext }], T1);
+      await s.recordIgnoredInput(a.id, [], T1);
+      assert.deepEqual(await s.listIgnoredInput(a.id), [
+        { kind: 'attribute', name: ext, firstSeen: T0, lastSeen: T1, count: 2 },
+        { kind: 'member', name: 'gone-1', firstSeen: T0, lastSeen: T0, count: 1 },
+      ]);
+      assert.deepEqual(await s.listIgnoredInput(b.id), []);
+      // Bounded: a long name is cut, a tenant keeps at most 1000 distinct rows.
+      await s.recordIgnoredInput(b.id, [{ kind: 'attribute', name: 'x'.repeat(5000) }], T0);
+      assert.equal((await s.listIgnoredInput(b.id))[0]?.name.length, 256);
+      await s.recordIgnoredInput(b.id, Array.from({ length: 1200 }, (_, i) => ({ kind: 'member', name: `m${i}` })), T0);
+      assert.equal((await s.listIgnoredInput(b.id)).length, 1000);
+      await s.deleteTenant(a.id);
+      assert.deepEqual(await s.listIgnoredInput(a.id), []);
+    }));
   });
 }

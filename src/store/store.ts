@@ -115,6 +115,22 @@ export interface ApiKeyRecord {
   readonly expiresAt: string | null;
 }
 
+/** Something a request carried that Roster ignored (docs/identity-providers.md "Ignored input"). */
+export interface IgnoredItem {
+  /** `schema` (an extension URN), `attribute` (an attribute or sub-attribute path), `member` (a member id). */
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** One row of a tenant's ignored-input record. */
+export interface IgnoredInputRecord extends IgnoredItem {
+  /** ISO 8601 timestamps (UTC) of the first and the latest request that carried it. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** How many requests carried it. */
+  readonly count: number;
+}
+
 /** Operations inside one transaction. */
 export interface StoreTx {
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
@@ -183,6 +199,16 @@ export interface Store extends StoreTx {
    * without the new one being stored.
    */
   rotateApiKey(key: ApiKeyRecord, expireOthersAt: string): Promise<void>;
+
+  /**
+   * Records what one request of the tenant carried and Roster ignored: a new
+   * (kind, name) gets firstSeen = lastSeen = `at` and count 1, a known one lastSeen
+   * = `at` and count + 1. Bounded: names are cut to 256 characters, and a tenant
+   * holds at most 1000 distinct rows (later new names are not added).
+   */
+  recordIgnoredInput(tenantId: string, items: readonly IgnoredItem[], at: string): Promise<void>;
+  /** The tenant's ignored-input record, ordered by kind then name. */
+  listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]>;
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;

@@ -3,6 +3,8 @@
 //       ("SCIM protocol requests and responses", Examples 1–6, "Getting started": Test Connection)
 // [KI]  MicrosoftDocs/entra-docs docs/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility.md
 //       (requests "Without feature flag" = default mode, "With feature flag" = aadOptscim062020)
+// [ATTR] MicrosoftDocs/entra-docs docs/identity/app-provisioning/customize-application-attributes.md
+//       ("Provisioning a custom extension attribute to a SCIM compliant application", "Provisioning a role to a SCIM app")
 // [VAL] Microsoft SCIM Validator traffic (Paul-E/scim-v2-rust src/test_data/entra_user_creation_test.json;
 //       pranems/SCIMServer docs/MANAGER_PATCH_STRING_COERCION.md)
 import assert from 'node:assert/strict';
@@ -167,6 +169,51 @@ const steps: ReplayStep[] = [
     method: 'GET',
     path: '/Users/{user}',
     expect: (r) => assert.equal(r.body[ENT]?.manager, undefined),
+  },
+  {
+    name: '[ATTR] create with a custom extension attribute (urn:…:extension:<name>:2.0:User:<attribute>)',
+    method: 'POST',
+    path: '/Users',
+    body: {
+      schemas: [USER, 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User'],
+      userName: 'custom.ext@contoso.com',
+      'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User': { CustomAttribute: 'x' },
+    },
+    expect: (r) => {
+      assertOk(r, 201);
+      assert.deepEqual(r.body.schemas, [USER]);
+    },
+    generic: { status: 400, scimType: 'invalidValue' },
+  },
+  {
+    name: '[ATTR] a custom extension attribute by path',
+    method: 'PATCH',
+    path: '/Users/{user}',
+    body: patchOp({ op: 'Add', path: 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:CustomAttribute', value: 'x' }),
+    expect: (r) => assertOk(r),
+    generic: { status: 400, scimType: 'invalidValue' },
+  },
+  {
+    name: '[ATTR] AppRoleAssignmentsComplex: roles with displayName',
+    method: 'PATCH',
+    path: '/Users/{user}',
+    body: patchOp({ op: 'Add', path: 'roles', value: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', displayName: 'Admin', value: 'Admin' }] }),
+    expect: (r) => assertOk(r),
+    generic: { status: 400, scimType: 'invalidValue' },
+  },
+  {
+    name: '[ATTR] SingleAppRoleAssignment: replace roles[primary eq "True"].value',
+    method: 'PATCH',
+    path: '/Users/{user}',
+    body: patchOp({ op: 'Replace', path: 'roles[primary eq "True"].value', value: 'Reader' }, { op: 'Replace', path: 'roles[primary eq "True"].display', value: 'Reader' }),
+    expect: (r) => assertOk(r),
+    generic: { status: 400 },
+  },
+  {
+    name: '[ATTR] … the role keeps its name and took the new value',
+    method: 'GET',
+    path: '/Users/{user}',
+    expect: (r) => assert.deepEqual(r.body.roles, [{ value: 'Reader', display: 'Reader', type: 'WindowsAzureActiveDirectoryRole', primary: true }]),
   },
   {
     name: '[KI] "Requests made to disable users", default mode: Replace active "False"',

@@ -228,6 +228,20 @@ const steps: ReplayStep[] = [
     },
   },
   {
+    name: '[REF] batched push naming a user deleted since (stale id): the others are added, the stale id is skipped',
+    method: 'PATCH',
+    path: '/Groups/{group}',
+    body: (s: State) => patchOp({ op: 'add', path: 'members', value: [{ value: s['seed'], display: 'a' }, { value: '00000000-0000-4000-8000-00000000dead', display: 'gone' }] }),
+    expect: (r) => assertOk(r),
+    generic: { status: 400, scimType: 'invalidValue' },
+  },
+  {
+    name: '[REF] … the resolvable member was added',
+    method: 'GET',
+    path: '/Groups/{group}',
+    expect: (r, s) => assert.deepEqual((r.body.members ?? []).map((m: { value: string }) => m.value).sort(), [s['user'], s['seed']].sort()),
+  },
+  {
     name: '[REF] full push: replace members with the whole list',
     method: 'PATCH',
     path: '/Groups/{group}',

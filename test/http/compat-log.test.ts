@@ -45,3 +45,15 @@ test('a textbook request logs no normalisation', async () => {
   assert.ok(line);
   assert.equal(line.compat, undefined);
 });
+
+test('the request log line lists what a provider tenant ignored, beside the normalisations', async () => {
+  const t = await srv.createTenant('Entra ignored log', 'entra');
+  const call = scim(t.baseUrl, t.apiKey);
+  const ext = 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User';
+  const res = await call('POST', '/Users', { schemas: [USER, ext], userName: 'ignored.log', [ext]: { CustomAttribute: 'x' }, active: 'True' });
+  assert.equal(res.status, 201);
+  const line = requestLines().find((l) => l.method === 'POST' && l.tenantId === t.tenant.id);
+  assert.ok(line);
+  assert.deepEqual(line.compat, ['bool-string']);
+  assert.deepEqual([...(line.ignored as string[])].sort(), [`attribute:${ext}:CustomAttribute`, `schema:${ext}`]);
+});

@@ -228,15 +228,15 @@ describe('errors', () => {
     { name: 'remove meta', ops: [{ op: 'remove', path: 'meta' }], scimType: 'mutability' },
     { name: 'add groups', ops: [{ op: 'add', path: 'groups', value: [{ value: 'g1' }] }], scimType: 'mutability' },
     { name: 'replace manager.displayName', ops: [{ op: 'replace', path: `${EXT}:manager.displayName`, value: 'Boss' }], scimType: 'mutability' },
-    { name: 'unknown attribute', ops: [{ op: 'replace', path: 'favouriteColour', value: 'red' }], scimType: 'invalidPath' },
-    { name: 'unknown sub-attribute', ops: [{ op: 'replace', path: 'name.nickname', value: 'x' }], scimType: 'invalidPath' },
-    { name: 'unknown sub-attribute after a filter', ops: [{ op: 'replace', path: 'emails[type eq "work"].colour', value: 'x' }], scimType: 'invalidPath' },
+    { name: 'unknown attribute', ops: [{ op: 'replace', path: 'favouriteColour', value: 'red' }], scimType: 'invalidValue' },
+    { name: 'unknown sub-attribute', ops: [{ op: 'replace', path: 'name.nickname', value: 'x' }], scimType: 'invalidValue' },
+    { name: 'unknown sub-attribute after a filter', ops: [{ op: 'replace', path: 'emails[type eq "work"].colour', value: 'x' }], scimType: 'invalidValue' },
     { name: 'unknown attribute in a filter', ops: [{ op: 'remove', path: 'emails[colour eq "red"]' }], scimType: 'invalidPath' },
     { name: 'filter on a single-valued attribute', ops: [{ op: 'remove', path: 'name[givenName eq "x"]' }], scimType: 'invalidPath' },
     { name: 'filter comparison the evaluator refuses', ops: [{ op: 'remove', path: 'emails[primary gt "x"]' }], scimType: 'invalidPath' },
-    { name: 'unknown extension attribute', ops: [{ op: 'add', path: `${EXT}:shoeSize`, value: '42' }], scimType: 'invalidPath' },
+    { name: 'unknown extension attribute', ops: [{ op: 'add', path: `${EXT}:shoeSize`, value: '42' }], scimType: 'invalidValue' },
     { name: '__proto__ path', ops: [{ op: 'add', path: '__proto__', value: { polluted: true } }], scimType: 'invalidPath' },
-    { name: 'constructor.prototype path', ops: [{ op: 'add', path: 'constructor.prototype', value: { polluted: true } }], scimType: 'invalidPath' },
+    { name: 'constructor.prototype path', ops: [{ op: 'add', path: 'constructor.prototype', value: { polluted: true } }], scimType: 'invalidValue' },
     { name: '__proto__ after a filter', ops: [{ op: 'add', path: 'emails[type eq "work"].__proto__', value: { polluted: true } }], scimType: 'invalidPath' },
     { name: 'wrong type', ops: [{ op: 'replace', path: 'active', value: 'yes' }], scimType: 'invalidValue' },
     { name: 'Entra string boolean reaches the strict core', ops: [{ op: 'replace', path: 'active', value: 'False' }], scimType: 'invalidValue' },
@@ -248,8 +248,14 @@ describe('errors', () => {
   for (const c of cases) {
     it(`${c.name} → ${c.scimType}`, () => assert.equal(scimTypeOf(bjensen(), c.ops), c.scimType));
   }
-  it('path-less values ignore readOnly, unknown and prototype keys (RFC 7643 §7)', () => {
-    const value = JSON.parse('{"id":"x","meta":{"version":"1"},"groups":[],"schemas":["x"],"favourite":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"manager.displayName":"B","nickName":"Babs"}') as Json;
+  it('a path-less key naming no attribute → invalidValue, as the same name by path or in a body (docs/schema.md)', () => {
+    for (const key of ['favourite', `${EXT}:shoeSize`, 'name.nick', 'emails[type eq']) {
+      assert.equal(scimTypeOf(bjensen(), [{ op: 'replace', value: { [key]: 1 } }]), 'invalidValue', key);
+    }
+    assert.equal(scimTypeOf(bjensen(), [{ op: 'replace', value: { name: { nick: 'x' } } }]), 'invalidValue');
+  });
+  it('path-less values ignore readOnly and prototype keys (RFC 7643 §7)', () => {
+    const value = JSON.parse('{"id":"x","meta":{"version":"1"},"groups":[],"schemas":["x"],"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"manager.displayName":"B","nickName":"Babs"}') as Json;
     const r = patch(bjensen(), [{ op: 'replace', value }]);
     assert.deepEqual(r.resource, { ...bjensen(), nickName: 'Babs' });
     assert.equal(({} as Json)['polluted'], undefined);

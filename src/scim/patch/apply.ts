@@ -106,7 +106,11 @@ function applyPathKey(ctx: Context, op: 'add' | 'replace', key: string, value: u
     const path: PatchPath = /[.[:]/.test(key) ? parsePath(key) : { attr: { name: key } };
     t = resolveTarget(ctx.rs, path, key, false);
   } catch (e) {
-    if (isScimError(e) && e.scimType === 'invalidPath') return; // unknown: ignored
+    // A key that names no attribute is refused like the same name as a path or in a
+    // body (docs/schema.md); provider tenants drop such keys first (src/compat/tolerant.ts).
+    if (isScimError(e) && (e.scimType === 'invalidPath' || e.scimType === 'invalidValue')) {
+      throw invalidValue(`"${key.length > 200 ? `${key.slice(0, 200)}…` : key}" does not name an attribute of ${ctx.rs.resourceType.name}`);
+    }
     throw e;
   }
   if (!isReadOnly(t)) dispatch(ctx, op, t, value, true);

@@ -115,3 +115,21 @@ describe('parsePatchRequest: accepted bodies', () => {
     assert.ok(Object.isFrozen((op?.value as unknown[])[0]));
   });
 });
+
+describe('parsePatchRequest: a path-less value that is a JSON object in a string (Keycloak SCIM plugin)', () => {
+  it('becomes the object; other strings and strings through a path stay strings', () => {
+    const [op] = parsePatchRequest(body({ op: 'replace', value: ' {"displayName":"G","members":[{"value":"u1"}]}' }));
+    assert.deepEqual(op?.value, { displayName: 'G', members: [{ value: 'u1' }] });
+    assert.ok(Object.isFrozen(op?.value));
+    for (const s of ['"x"', '[1]', '{broken', 'plain', '']) {
+      assert.equal(parsePatchRequest(body({ op: 'add', value: s }))[0]?.value, s);
+    }
+    assert.equal(parsePatchRequest(body({ op: 'replace', path: 'displayName', value: '{"a":1}' }))[0]?.value, '{"a":1}');
+  });
+  it('nesting deeper than 64 levels is invalidValue, as a deep value is; braces inside strings do not count', () => {
+    const deep = `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`;
+    assert.equal(scimTypeOf(() => parsePatchRequest(body({ op: 'add', value: deep }))), 'invalidValue');
+    const flat = JSON.stringify({ displayName: '{'.repeat(100) });
+    assert.deepEqual(parsePatchRequest(body({ op: 'add', value: flat }))[0]?.value, { displayName: '{'.repeat(100) });
+  });
+});

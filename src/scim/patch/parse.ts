@@ -11,7 +11,7 @@ import { invalidPath, invalidSyntax, invalidValue, noTarget, tooMany } from '../
 import { PATCH_OP_URN } from '../messages.ts';
 import { parsePath } from '../path/parse.ts';
 import type { PatchOpName, PatchOperation } from './types.ts';
-import { cloneJson, isObject } from './values.ts';
+import { cloneJson, isObject, MAX_VALUE_DEPTH } from './values.ts';
 
 
 export interface PatchLimits {
@@ -50,6 +50,45 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Deepest nesting of `[`/`{` outside strings; scanning stops once past `limit`. */
+function nesting(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * A path-less `add`/`replace` value sent as a string holding a JSON object (a
+ * widely deployed Keycloak SCIM plugin sends its group reconcile this way): the
+ * object, when the string parses to one; otherwise undefined and the string stays
+ * the value (refused by `applyPatch`: a path-less value must be an object, RFC 7644
+ * §3.5.2.1). The string is inside a body, so the body size limit bounds it; nesting
+ * deeper than the body limit (64, docs/patch.md) is refused like a deep value.
+ */
+export function jsonObjectString(text: string): Record<string, unknown> | undefined {
+  const t = text.trimStart();
+  if (!t.startsWith('{')) return undefined;
+  if (nesting(t, MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH) throw invalidValue(`A value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  return isObject(parsed) ? parsed : undefined;
+}
+
 function parseOperation(raw: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isObject(raw)) throw invalidSyntax(`${where} must be an object`);
@@ -75,7 +114,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   }
   if (value.found) {
     // A frozen copy: the caller's body is left as it was.
-    out.value = deepFreeze(cloneJson(value.value));
+    const raw = out.path === undefined && typeof value.value === 'string' ? jsonObjectString(value.value) ?? value.value : value.value;
+    out.value = deepFreeze(cloneJson(raw));
   } else if (op !== 'remove') {
     // RFC 7644 §3.5.2.1/§3.5.2.3: add and replace MUST contain a "value" member.
     // Table 9 invalidValue: "A required value was missing".

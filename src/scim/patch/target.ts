@@ -2,7 +2,7 @@
  * What a PATCH path names (RFC 7644 §3.5.2): the attribute, an optional value
  * filter and an optional sub-attribute, checked against the schema.
  */
-import { invalidPath, mutability } from '../errors.ts';
+import { invalidPath, invalidValue, mutability } from '../errors.ts';
 import type { Filter, PatchPath } from '../filter/ast.ts';
 import { subAttributeOf } from '../schema/lookup.ts';
 import { GROUP_SCHEMA } from '../schema/types.ts';
@@ -56,9 +56,13 @@ function checkFilterPaths(f: Filter, attr: AttributeDefinition, text: string): v
 }
 
 /**
- * Resolves a parsed path. Unknown attributes and sub-attributes, a filter on a
- * single-valued attribute, and filter paths that are not sub-attributes are 400
- * `invalidPath` (RFC 7644 §3.5.2: "the path attribute was invalid or malformed").
+ * Resolves a parsed path. A path naming an attribute or sub-attribute the resource
+ * type does not have is 400 `invalidValue`: the same answer as the same unknown name
+ * in a POST/PUT body or a path-less value (RFC 7644 §3.12 Table 9: "not compatible
+ * with the ... resource schema", the one scimType applicable to POST, PUT and PATCH;
+ * docs/schema.md). A filter on a single-valued attribute, and filter paths that are
+ * not sub-attributes, are 400 `invalidPath` (RFC 7644 §3.5.2: "the path attribute
+ * was invalid or malformed").
  * With `explicit` (a `path` the client sent), naming a readOnly attribute or
  * sub-attribute is 400 `mutability` (RFC 7644 §3.5.2: a client MUST NOT modify a
  * readOnly attribute). Names are looked up in maps, so `__proto__`,
@@ -67,7 +71,7 @@ function checkFilterPaths(f: Filter, attr: AttributeDefinition, text: string): v
 export function resolveTarget(rs: ResourceSchema, path: PatchPath, text?: string, explicit = true): Target {
   const t = shown(path, text);
   const r = rs.resolve(path.attr);
-  if (r === undefined) throw invalidPath(`"${t}" does not name an attribute of ${rs.resourceType.name}`);
+  if (r === undefined) throw invalidValue(`"${t}" does not name an attribute of ${rs.resourceType.name}`);
   let sub = r.sub;
   const filter = path.valueFilter;
   if (filter !== undefined) {
@@ -78,7 +82,7 @@ export function resolveTarget(rs: ResourceSchema, path: PatchPath, text?: string
   }
   if (path.subAttr !== undefined) {
     sub = filter === undefined ? undefined : subAttributeOf(r.attribute, path.subAttr);
-    if (sub === undefined) throw invalidPath(`"${t}": "${path.subAttr}" is not a sub-attribute of "${r.attribute.name}"`);
+    if (sub === undefined) throw invalidValue(`"${t}": "${path.subAttr}" is not a sub-attribute of "${r.attribute.name}"`);
   }
   if (explicit && (r.attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly')) {
     throw mutability(`"${t}" is readOnly and cannot be modified`);

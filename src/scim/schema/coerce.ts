@@ -28,6 +28,8 @@ export function isDateTime(s: string): boolean {
   return true;
 }
 
+const clip = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)}…` : s);
+
 const typeName: Record<AttributeDefinition['type'], string> = {
   string: 'a string',
   boolean: 'a boolean',
@@ -51,9 +53,9 @@ function checkString(value: unknown, attr: AttributeDefinition, path: string): s
 
 /**
  * Validates one complex value: sub-attribute names are matched case-insensitively
- * and written in canonical case; unknown and readOnly sub-attributes are dropped
- * (RFC 7644 §3.3 lets the server ignore them; readOnly values are never taken
- * from the client, RFC 7643 §7). Returns undefined when nothing is left.
+ * and written in canonical case; an unknown sub-attribute is `invalidValue`
+ * (docs/schema.md), readOnly ones are dropped (never taken from the client,
+ * RFC 7643 §7). Returns undefined when nothing is left.
  */
 function coerceComplex(attr: AttributeDefinition, value: unknown, path: string): Record<string, unknown> | undefined {
   if (!isJsonObject(value)) return wrongType(attr, path);
@@ -61,7 +63,10 @@ function coerceComplex(attr: AttributeDefinition, value: unknown, path: string):
   let any = false;
   for (const key of Object.keys(value)) {
     const sub = subAttributeOf(attr, key);
-    if (sub === undefined || sub.mutability === 'readOnly') continue;
+    // An unknown sub-attribute is refused (docs/schema.md: one rule for bodies and
+    // PATCH); provider tenants drop and record it first (src/compat/tolerant.ts).
+    if (sub === undefined) throw invalidValue(`Attribute "${path}.${clip(key)}" is not a sub-attribute of "${attr.name}"`);
+    if (sub.mutability === 'readOnly') continue;
     if (Object.hasOwn(out, sub.name)) throw invalidSyntax(`Attribute "${path}.${sub.name}" is given twice`);
     const v = coerceAttributeValue(sub, value[key], `${path}.${sub.name}`);
     if (v === undefined) continue;

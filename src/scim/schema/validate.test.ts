@@ -109,31 +109,30 @@ test('error details name the attribute path', () => {
   }
 });
 
-test('unknown attributes and sub-attributes are ignored (dropped, not stored)', () => {
-  const out = validateResource(
-    users,
-    u({
-      roles: [], // Entra sends an empty roles array: unset.
-      customField: 'x', // OneLogin template extras.
-      name: { givenName: 'B', nick: 'x' },
-      emails: [{ value: 'a@b', kind: 'x' }],
-      'name.familyName': 'dotted keys are not paths in a body',
-      [`${USER_SCHEMA}:nope`]: 1,
-      'urn:example:other:attr': 1,
-      ['__proto__']: { polluted: true }, // computed key: an own property, like JSON.parse makes
-      constructor: 'x',
-    }),
-    'create',
-  );
-  assert.deepEqual(out, { schemas: [USER_SCHEMA], userName: 'bjensen', name: { givenName: 'B' }, emails: [{ value: 'a@b' }] });
+test('a name the type does not have → invalidValue, wherever it is (docs/schema.md; provider tenants drop it first)', () => {
+  const unknown: Record<string, unknown>[] = [
+    { customField: 'x' },
+    { name: { givenName: 'B', nick: 'x' } },
+    { emails: [{ value: 'a@b', kind: 'x' }] },
+    { 'name.familyName': 'dotted keys are not paths in a body' },
+    { [`${USER_SCHEMA}:nope`]: 1 },
+    { 'urn:example:other:attr': 1 },
+    { [ENT]: { shoeSize: 42 } },
+    { ['__proto__']: { polluted: true } }, // computed key: an own property, like JSON.parse makes
+    { constructor: 'x' },
+  ];
+  for (const extra of unknown) assert.equal(scimTypeOf(() => validateResource(users, u(extra), 'create')), 'invalidValue', JSON.stringify(extra));
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  // Entra sends an empty roles array: a known attribute, unset.
+  assert.deepEqual(validateResource(users, u({ roles: [] }), 'create'), { schemas: [USER_SCHEMA], userName: 'bjensen' });
 });
 
-test('JSON.parse-made __proto__ keys are ignored', () => {
-  const input = JSON.parse(`{"schemas":["${USER_SCHEMA}"],"userName":"a","__proto__":{"x":1},"name":{"__proto__":{"y":1}}}`) as unknown;
-  const out = validateResource(users, input, 'create');
-  assert.deepEqual(out, { schemas: [USER_SCHEMA], userName: 'a' });
-  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+test('JSON.parse-made __proto__ keys are refused, never followed', () => {
+  const input = JSON.parse(`{"schemas":["${USER_SCHEMA}"],"userName":"a","name":{"__proto__":{"y":1}}}`) as unknown;
+  assert.equal(scimTypeOf(() => validateResource(users, input, 'create')), 'invalidValue');
+  const top = JSON.parse(`{"schemas":["${USER_SCHEMA}"],"userName":"a","__proto__":{"x":1}}`) as unknown;
+  assert.equal(scimTypeOf(() => validateResource(users, top, 'create')), 'invalidValue');
+  assert.equal(({} as Record<string, unknown>)['y'], undefined);
 });
 
 test('readOnly attributes are ignored, never an error (Okta/Entra echo them)', () => {
@@ -230,7 +229,8 @@ test('types: integer, decimal, dateTime, binary via coerceAttributeValue', () =>
 
 test('coerceAttributeValue for PATCH values', () => {
   const emails = users.resolve({ name: 'emails' })!.attribute;
-  assert.deepEqual(coerceAttributeValue(emails, [{ VALUE: 'a', Type: 'work', x: 1 }], 'emails'), [{ value: 'a', type: 'work' }]);
+  assert.deepEqual(coerceAttributeValue(emails, [{ VALUE: 'a', Type: 'work' }], 'emails'), [{ value: 'a', type: 'work' }]);
+  assert.equal(scimTypeOf(() => coerceAttributeValue(emails, [{ value: 'a', x: 1 }], 'emails')), 'invalidValue');
   assert.equal(coerceAttributeValue(emails, null, 'emails'), undefined);
   assert.equal(coerceAttributeValue(emails, [], 'emails'), undefined);
   assert.equal(scimTypeOf(() => coerceAttributeValue(emails, { value: 'a' }, 'emails')), 'invalidValue');

@@ -12,6 +12,15 @@ export { coerceAttributeValue, coerceSingleValue, isDateTime } from './coerce.ts
 
 const clip = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)}…` : s);
 
+/**
+ * A name the resource type does not have: 400 `invalidValue`, the same answer as the
+ * same name in a PATCH path or path-less value (RFC 7644 §3.12 Table 9 "not compatible
+ * with the ... resource schema"; docs/schema.md). Provider tenants drop and record
+ * such names before the core sees them (src/compat/tolerant.ts).
+ */
+const unknownAttribute = (rs: ResourceSchema, name: string): Error =>
+  invalidValue(`"${clip(name)}" is not an attribute of ${rs.resourceType.name} resources`);
+
 /** Attribute values collected for one schema (core or one extension), keyed by definition. */
 type Values = Map<AttributeDefinition, unknown>;
 
@@ -143,9 +152,10 @@ function render(schema: SchemaDefinition, values: Values, target: Record<string,
  *   required attribute missing/null/empty, required extension missing, more values
  *   than `opts.maxMultiValued` → `invalidValue`;
  * - `replace` with `existing`: changing an immutable value that is set → `mutability`.
+ * - a name the type does not have (an attribute, a sub-attribute, a dotted top-level
+ *   key such as `name.givenName`) → `invalidValue`.
  * Ignored (dropped, never an error): readOnly attributes and sub-attributes (`id`,
- * `meta`, `groups`, `manager.displayName`), unknown attributes and sub-attributes
- * (RFC 7644 §3.3), top-level keys with a dotted path. `null` and `[]` mean unset
+ * `meta`, `groups`, `manager.displayName`). `null` and `[]` mean unset
  * (RFC 7643 §2.5). A URN-qualified top-level key
  * (`urn:ietf:params:scim:schemas:core:2.0:User:userName`) is the attribute it names,
  * in the core or in an extension. writeOnly values (`password`) are validated and
@@ -179,14 +189,15 @@ export function validateResource(
       const values = ext.get(extension) as Values;
       for (const sub of Object.keys(raw)) {
         const attr = rs.resolve({ uri: extension.id, name: sub });
-        if (attr !== undefined) set(values, attr.attribute, raw[sub], `${extension.id}:${attr.attribute.name}`);
+        if (attr === undefined) throw unknownAttribute(rs, `${extension.id}:${sub}`);
+        set(values, attr.attribute, raw[sub], `${extension.id}:${attr.attribute.name}`);
       }
       continue;
     }
     const colon = key.lastIndexOf(':');
     const resolved =
       colon > 0 ? rs.resolve({ uri: key.slice(0, colon), name: key.slice(colon + 1) }) : rs.resolve({ uri: rs.core.id, name: key });
-    if (resolved === undefined) continue; // Unknown attribute: ignored (RFC 7644 §3.3).
+    if (resolved === undefined) throw unknownAttribute(rs, key);
     if (resolved.extension) {
       const schema = rs.extensions.find((e) => e.id === resolved.schemaUrn) as SchemaDefinition;
       set(ext.get(schema) as Values, resolved.attribute, raw, `${schema.id}:${resolved.attribute.name}`);

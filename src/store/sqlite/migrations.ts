@@ -166,4 +166,23 @@ export const migrations: readonly Migration[] = Object.freeze([
       END;
     `,
   },
+  {
+    version: 5,
+    name: 'ignored input',
+    // What identity providers sent that Roster ignored (unknown extension schemas and
+    // attributes, member ids that resolve to nothing), per tenant: one row per
+    // (tenant, kind, name) with first/last time seen and a count. Keyed by tenant
+    // first; deleting the tenant deletes its rows (docs/identity-providers.md).
+    sql: `
+      CREATE TABLE ignored_input (
+        tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen  TEXT NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind, name)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]);

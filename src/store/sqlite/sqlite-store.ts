@@ -13,11 +13,12 @@ import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { durability, migrate, openConnection } from './connection.ts';
 import type { SqliteDb, Synchronous, StatementCache, StatementCacheStats } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
+import { listIgnored, recordIgnored } from './ignored-input.ts';
 import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
 import { DEFAULT_QUERY_LIMITS, SqliteOps } from './sqlite-ops.ts';
 import type { QueryLimits } from './sqlite-ops.ts';
-import type { ApiKeyRecord, IdpName, Store, StoreTx, Tenant } from '../store.ts';
+import type { ApiKeyRecord, IdpName, IgnoredInputRecord, IgnoredItem, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (default `./data/roster.db`); its directory is created. */
@@ -259,6 +260,15 @@ class SqliteStoreImpl implements SqliteStore {
       this.#expireKeys(k.tenantId, expireOthersAt);
       this.#insertKey(k);
     });
+  }
+
+  async recordIgnoredInput(tenantId: string, items: readonly IgnoredItem[], at: string): Promise<void> {
+    if (items.length === 0) return;
+    await this.#write(() => recordIgnored(this.#wstmts, tenantId, items, at));
+  }
+
+  listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]> {
+    return this.#read(() => listIgnored(this.#rstmts, tenantId));
   }
 
   async secret(name: string): Promise<Buffer> {

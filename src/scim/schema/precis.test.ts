@@ -5,7 +5,10 @@ import { foldCase } from './fold.ts';
 import { groupSchema } from './group.ts';
 import { enforcePrecis, literalCanMatch, precisProfileOf, precisRefusal } from './precis.ts';
 import type { PrecisProfile } from './precis.ts';
+import { defaultRegistry } from './registry.ts';
+import { GROUP_SCHEMA, USER_SCHEMA } from './types.ts';
 import { userSchema } from './user.ts';
+import { validateResource } from './validate.ts';
 
 const U: PrecisProfile = 'UsernameCaseMapped';
 const D: PrecisProfile = 'DisplayName';
@@ -115,5 +118,26 @@ describe('precisProfileOf and literalCanMatch', () => {
     assert.equal(literalCanMatch(attr(userSchema, 'userName'), 'ALICE'), true);
     assert.equal(literalCanMatch(attr(userSchema, 'userName'), 'alice\u0000'), false);
     assert.equal(literalCanMatch(attr(userSchema, 'displayName'), 'alice\u0000'), true);
+  });
+});
+
+describe('validateResource applies the preparation (docs/schema.md "Identifiers")', () => {
+  const users = defaultRegistry.resourceSchema('User');
+  const groups = defaultRegistry.resourceSchema('Group');
+  const user = (userName: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER_SCHEMA], userName, ...extra });
+  it('refuses a lookalike userName and Group displayName on create and replace', () => {
+    assert.equal(scimTypeOf(() => validateResource(users, user('alice\u200b'), 'create')), 'invalidValue');
+    assert.equal(scimTypeOf(() => validateResource(users, user('alice '), 'replace', user('alice'))), 'invalidValue');
+    assert.equal(scimTypeOf(() => validateResource(groups, { schemas: [GROUP_SCHEMA], displayName: ' Sales' }, 'create')), 'invalidValue');
+    assert.equal(scimTypeOf(() => validateResource(users, { schemas: [USER_SCHEMA], 'urn:ietf:params:scim:schemas:core:2.0:User:userName': '\u0430lice' }, 'create')), 'invalidValue');
+  });
+  it('does not prepare User displayName or other strings', () => {
+    assert.equal(validateResource(users, user('alice', { displayName: ' Alice\u200b ', title: '\t' }), 'create')['displayName'], ' Alice\u200b ');
+  });
+  it('keeps a stored value sent back unchanged (rows written before the rule)', () => {
+    const old = user('old\u200bname');
+    assert.equal(validateResource(users, user('old\u200bname', { active: false }), 'replace', old)['userName'], 'old\u200bname');
+    assert.equal(scimTypeOf(() => validateResource(users, user('old\u200cname'), 'replace', old)), 'invalidValue');
+    assert.equal(validateResource(users, user('oldname'), 'replace', old)['userName'], 'oldname');
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isScimError } from '../errors.ts';
 import { foldCase } from './fold.ts';
 import { groupSchema } from './group.ts';
-import { enforcePrecis, literalCanMatch, precisProfileOf, precisRefusal } from './precis.ts';
+import { enforcePrecis, literalCanMatch, MAX_CODE_POINTS, precisProfileOf, precisRefusal } from './precis.ts';
 import type { PrecisProfile } from './precis.ts';
 import { defaultRegistry } from './registry.ts';
 import { GROUP_SCHEMA, USER_SCHEMA } from './types.ts';
@@ -87,6 +87,17 @@ describe('PRECIS preparation of userName (RFC 8265 UsernameCaseMapped)', () => {
   it('maps case, width and normalisation to one key (the uniqueness key)', () => {
     for (const v of ['ALICE', 'Alice', '\uff41\uff4c\uff49\uff43\uff45', '\uff21\uff2c\uff29\uff23\uff25']) assert.equal(foldCase(v), 'alice');
     assert.equal(foldCase('jose\u0301'), foldCase('JOS\u00c9'));
+  });
+  it('caps the length at MAX_CODE_POINTS code points (not UTF-16 units)', () => {
+    assert.equal(precisRefusal(U, 'x'.repeat(MAX_CODE_POINTS)), undefined);
+    assert.equal(precisRefusal(U, '\u{20000}'.repeat(MAX_CODE_POINTS)), undefined);
+    assert.match(precisRefusal(U, 'x'.repeat(MAX_CODE_POINTS + 1)) ?? '', /longer than/);
+    assert.match(precisRefusal(D, '\u{20000}'.repeat(MAX_CODE_POINTS + 1)) ?? '', /longer than/);
+    assert.match(precisRefusal(D, '\u5c71'.repeat(400_000)) ?? '', /longer than/);
+  });
+  it('maps the ideographic space (a width form) to U+0020 before judging spaces', () => {
+    assert.equal(precisRefusal(U, 'alice\u3000smith'), undefined);
+    assert.equal(foldCase('alice\u3000smith'), foldCase('alice smith'));
   });
   it('names the offending code point', () => {
     assert.match(precisRefusal(U, 'al\u200dice') ?? '', /U\+200D/);

@@ -33,89 +33,70 @@ export function precisProfileOf(attr: AttributeDefinition): PrecisProfile | unde
   return attr.name === 'userName' ? 'UsernameCaseMapped' : 'DisplayName';
 }
 
+/**
+ * Longest accepted identifier, in code points (RFC 8265 §3.4 and RFC 8264 §5 leave
+ * length limits to the application; identity providers cap user names well below).
+ */
+export const MAX_CODE_POINTS = 1024;
+
 const hex = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
 const CONTROL = /^\p{Cc}$/u;
 const BIDI_CONTROL = /^\p{Bidi_Control}$/u;
 const IGNORABLE = /^[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]$/u;
 const UNUSABLE = /^[\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}]$/u;
-const SPACE = /^\p{Zs}$/u;
 const LETTER_DIGIT = /^[\p{Ll}\p{Lu}\p{Lo}\p{Nd}\p{Lm}\p{Mn}\p{Mc}]$/u;
-const OTHER_LETTER_DIGIT = /^[\p{Lt}\p{Nl}\p{No}\p{Me}]$/u;
-const SYMBOL_PUNCTUATION = /^[\p{S}\p{P}]$/u;
-const MARK = /^\p{M}$/u;
 const ASCII_WORDS = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
-const LETTER = /^\p{L}$/u;
-const LGC = /^[\p{Script_Extensions=Latin}\p{Script_Extensions=Greek}\p{Script_Extensions=Cyrillic}]$/u;
-
-// RFC 5892 §2.6 exceptions, used by RFC 8264 §9.6 (F).
-const EXCEPTION_PVALID = new Set([0x00df, 0x03c2, 0x06fd, 0x06fe, 0x0f0b, 0x3007]);
-const EXCEPTION_DISALLOWED = new Set([0x0640, 0x07fa, 0x302e, 0x302f, 0x3031, 0x3032, 0x3033, 0x3034, 0x3035, 0x303b]);
-const isArabicIndic = (cp: number): boolean => cp >= 0x0660 && cp <= 0x0669;
-const isExtArabicIndic = (cp: number): boolean => cp >= 0x06f0 && cp <= 0x06f9;
-const CONTEXTO = new Set([0x00b7, 0x0375, 0x05f3, 0x05f4, 0x30fb]);
-// RFC 8264 §9.9 OldHangulJamo (Hangul_Syllable_Type L, V, T).
 const isOldHangulJamo = (cp: number): boolean =>
   (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff);
+
+// Whole-string scans (linear; the per-character description runs only on a hit).
+// Refused in both classes (RFC 8264 §8): controls, ignorables (Cf, default-ignorable,
+// noncharacters), unassigned, private-use, surrogates, line/paragraph separators,
+// old Hangul jamo (§9.9), and the RFC 5892 §2.6 DISALLOWED exceptions.
+const DISALLOWED = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff\u0640\u07fa\u3031-\u3035\u303b]|\u302e|\u302f/u;
+// IdentifierClass (RFC 8264 §4.2): ASCII7, LetterDigits, the PVALID and CONTEXTO
+// exceptions (RFC 5892 §2.6); spaces are judged separately (userparts).
+const NOT_IDENTIFIER = /[^\x21-\x7e\p{Ll}\p{Lu}\p{Lo}\p{Lm}\p{Nd}\p{Mn}\p{Mc}\p{Zs}\u00df\u03c2\u06fd\u06fe\u0f0b\u3007\u00b7\u0375\u05f3\u05f4\u30fb\u0660-\u0669\u06f0-\u06f9]/u;
+const CONTEXTO = /[\u00b7\u0375\u05f3\u05f4\u30fb\u0660-\u0669\u06f0-\u06f9]/gu;
+// Candidates for HasCompat (RFC 8264 §9.14), checked one by one with NFKC.
+const MAY_HAVE_COMPAT = /\p{Changes_When_NFKC_Casefolded}/gu;
 // RFC 8265 §3.3.1 width mapping: code points with a <wide> or <narrow> decomposition.
-const isWidthForm = (cp: number): boolean => cp === 0x3000 || (cp >= 0xff01 && cp <= 0xffee);
+const WIDTH_FORMS = /[\u3000\uff01-\uffee]/gu;
 
-/** RFC 5892 Appendix A.3–A.9 contextual rules, on the code points of the whole string. */
-function contextOk(cps: readonly number[], i: number): boolean {
-  const cp = cps[i] as number;
-  const at = (j: number): string => (j >= 0 && j < cps.length ? String.fromCodePoint(cps[j] as number) : '');
-  if (cp === 0x00b7) return /^[lL]$/.test(at(i - 1)) && /^[lL]$/.test(at(i + 1)); // A.3 MIDDLE DOT
-  if (cp === 0x0375) return /^\p{Script=Greek}$/u.test(at(i + 1)); // A.4 KERAIA
-  if (cp === 0x05f3 || cp === 0x05f4) return /^\p{Script=Hebrew}$/u.test(at(i - 1)); // A.5, A.6
-  if (cp === 0x30fb) return cps.some((c) => c !== 0x30fb && /^[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]$/u.test(String.fromCodePoint(c))); // A.7
-  if (isArabicIndic(cp)) return !cps.some(isExtArabicIndic); // A.8
-  if (isExtArabicIndic(cp)) return !cps.some(isArabicIndic); // A.9
-  return true;
+/** The code point before / after UTF-16 index `i` of `v` ('' at the ends). */
+function before(v: string, i: number): string {
+  if (i === 0) return '';
+  const lo = v.charCodeAt(i - 1);
+  return lo >= 0xdc00 && lo <= 0xdfff && i >= 2 ? v.slice(i - 2, i) : (v[i - 1] as string);
+}
+function after(v: string, i: number): string {
+  const cp = v.codePointAt(i + 1);
+  return cp === undefined ? '' : String.fromCodePoint(cp);
 }
 
-/**
- * Why one code point is refused, or undefined when it is allowed (RFC 8264 §8 order:
- * exceptions, unassigned, ASCII7, join controls, old Hangul jamo, ignorables,
- * controls, compatibility forms, letters/digits, then the class-dependent rest).
- * Spaces are checked by the caller. Join controls (ZWJ, ZWNJ) are always refused:
- * stricter than RFC 5892 CONTEXTJ (docs/schema.md).
- */
-function codePointRefusal(cps: readonly number[], i: number, identifier: boolean): string | undefined {
-  const cp = cps[i] as number;
-  const ch = String.fromCodePoint(cp);
-  if (EXCEPTION_PVALID.has(cp)) return undefined;
-  if (EXCEPTION_DISALLOWED.has(cp)) return `${hex(cp)} is disallowed (RFC 5892 §2.6)`;
-  if (CONTEXTO.has(cp) || isArabicIndic(cp) || isExtArabicIndic(cp)) {
-    return contextOk(cps, i) ? undefined : `${hex(cp)} is not allowed in this context (RFC 5892 Appendix A)`;
-  }
-  if (cp >= 0x21 && cp <= 0x7e) return undefined;
-  const memo = identifier ? identifierMemo : freeformMemo;
-  if (memo.has(cp)) return memo.get(cp);
-  const r = classRefusal(cp, ch, identifier);
-  if (memo.size < 4096) memo.set(cp, r);
-  return r;
+/** RFC 5892 Appendix A.3–A.9 contextual rules for the (BMP) code point at index `i`. */
+function contextOk(v: string, i: number): boolean {
+  const cp = v.charCodeAt(i);
+  if (cp === 0x00b7) return /^[lL]$/.test(before(v, i)) && /^[lL]$/.test(after(v, i)); // A.3 MIDDLE DOT
+  if (cp === 0x0375) return /^\p{Script=Greek}$/u.test(after(v, i)); // A.4 KERAIA
+  if (cp === 0x05f3 || cp === 0x05f4) return /^\p{Script=Hebrew}$/u.test(before(v, i)); // A.5, A.6
+  if (cp === 0x30fb) return /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u.test(v); // A.7
+  if (cp >= 0x0660 && cp <= 0x0669) return !/[\u06f0-\u06f9]/.test(v); // A.8
+  return !/[\u0660-\u0669]/.test(v); // A.9
 }
 
-const identifierMemo = new Map<number, string | undefined>();
-const freeformMemo = new Map<number, string | undefined>();
-
-/** The context-free part of `codePointRefusal`. */
-function classRefusal(cp: number, ch: string, identifier: boolean): string | undefined {
-  if (CONTROL.test(ch)) return `${hex(cp)} is a control character`;
-  if (BIDI_CONTROL.test(ch)) return `${hex(cp)} is a bidirectional control`;
-  if (IGNORABLE.test(ch)) return `${hex(cp)} is a format, default-ignorable or noncharacter code point`;
-  if (UNUSABLE.test(ch)) return `${hex(cp)} is unassigned, private-use or a line/paragraph separator`;
-  if (isOldHangulJamo(cp)) return `${hex(cp)} is an old Hangul jamo`;
-  if (SPACE.test(ch)) return undefined;
-  if (identifier && ch.normalize('NFKC') !== ch) {
-    if (!isWidthForm(cp)) return `${hex(cp)} is a compatibility form`;
-    const mapped = [...ch.normalize('NFKC')].map((c) => c.codePointAt(0) as number);
-    return mapped.map((_, j) => codePointRefusal(mapped, j, identifier)).find((r) => r !== undefined);
-  }
-  if (LETTER_DIGIT.test(ch)) return undefined;
-  if (identifier) return `${hex(cp)} is not a letter, digit or ASCII character`;
-  if (OTHER_LETTER_DIGIT.test(ch) || SYMBOL_PUNCTUATION.test(ch) || ch.normalize('NFKC') !== ch) return undefined;
-  return `${hex(cp)} is disallowed`;
+/** Why one code point that a scan above found is refused (for the error detail). */
+function describe(ch: string, identifier: boolean): string {
+  const cp = ch.codePointAt(0) as number;
+  if (CONTROL.test(ch)) return `${hex(cp)}, a control character`;
+  if (BIDI_CONTROL.test(ch)) return `${hex(cp)}, a bidirectional control`;
+  if (IGNORABLE.test(ch)) return `${hex(cp)}, a format, default-ignorable or noncharacter code point`;
+  if (UNUSABLE.test(ch)) return `${hex(cp)}, unassigned, private-use or a line/paragraph separator`;
+  if (isOldHangulJamo(cp)) return `${hex(cp)}, an old Hangul jamo`;
+  if (identifier && ch.normalize('NFKC') !== ch) return `${hex(cp)}, a compatibility form`;
+  if (identifier && !LETTER_DIGIT.test(ch)) return `${hex(cp)}, neither a letter, a digit nor ASCII`;
+  return `${hex(cp)}, disallowed (RFC 5892 §2.6)`;
 }
 
 // UTS #39 §5.1: scripts of a character by Script_Extensions, augmented with the
@@ -127,68 +108,34 @@ const SCRIPTS = [
   'Canadian_Aboriginal', 'Tifinagh', 'Hangul', 'Hiragana', 'Katakana', 'Bopomofo', 'Han', 'Yi', 'Vai',
   'Javanese', 'Balinese', 'Sundanese', 'Runic', 'Ogham', 'Coptic', 'Glagolitic', 'Gothic', 'Old_Italic',
 ] as const;
-const SCRIPT_RE = SCRIPTS.map((s) => [s, new RegExp(`^\\p{Script_Extensions=${s}}$`, 'u')] as const);
-const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
-const AUGMENT: Record<string, readonly string[]> = {
-  Han: ['Jpan', 'Hanb', 'Kore'], Hiragana: ['Jpan'], Katakana: ['Jpan'], Hangul: ['Kore'], Bopomofo: ['Hanb'],
-};
+const scx = (...names: string[]): string => names.map((n) => `\\p{Script_Extensions=${n}}`).join('');
+const NEUTRAL = scx('Common', 'Inherited');
+const WRITING_SYSTEMS: readonly string[] = [...SCRIPTS.map((s) => scx(s)), scx('Han', 'Hiragana', 'Katakana'), scx('Han', 'Bopomofo'), scx('Han', 'Hangul')];
+// "Single script": every character is neutral or shares one (augmented) script.
+const SINGLE_SCRIPT = WRITING_SYSTEMS.map((w) => new RegExp(`^[${NEUTRAL}${w}]*$`, 'u'));
+// Highly Restrictive adds Latin + Jpan, Latin + Hanb, Latin + Kore (UTS #39 §5.2).
+const LATIN_WITH_CJK = WRITING_SYSTEMS.slice(-3).map((w) => new RegExp(`^[${NEUTRAL}${scx('Latin')}${w}]*$`, 'u'));
+const LISTED = new RegExp(`[${SCRIPTS.map((s) => scx(s)).join('')}]`, 'u');
 
-const scriptMemo = new Map<string, Set<string> | undefined>();
-
-/** The augmented script set of a character; undefined for Common/Inherited ones. */
-function scriptSet(ch: string): Set<string> | undefined {
-  if (scriptMemo.has(ch)) return scriptMemo.get(ch);
-  const out = scriptSetOf(ch);
-  if (scriptMemo.size < 4096) scriptMemo.set(ch, out);
-  return out;
-}
-
-function scriptSetOf(ch: string): Set<string> | undefined {
-  const out = new Set<string>();
-  for (const [name, re] of SCRIPT_RE) {
-    if (!re.test(ch)) continue;
-    out.add(name);
-    for (const a of AUGMENT[name] ?? []) out.add(a);
-  }
-  if (out.size > 0) return out;
-  return NEUTRAL.test(ch) ? undefined : new Set(['Other']);
-}
-
-/** The scripts common to all sets (undefined for no sets); memoised sets repeat, so skip repeats. */
-function intersect(sets: readonly Set<string>[]): Set<string> | undefined {
-  let acc: Set<string> | undefined;
-  let last: Set<string> | undefined;
-  for (const s of sets) {
-    if (s === last) continue;
-    last = s;
-    if (acc === undefined) acc = new Set(s);
-    else for (const x of acc) if (!s.has(x)) acc.delete(x);
-  }
-  return acc;
-}
-
-/** UTS #39 §5.2 "Highly Restrictive": one script, or Latin with Jpan, Hanb or Kore. */
+/**
+ * UTS #39 §5.2 "Highly Restrictive" for one word. A word whose letters all belong to
+ * scripts outside the list above is not judged (docs/schema.md "Lookalikes").
+ */
 function highlyRestrictive(word: string): boolean {
-  const sets = [...word].map(scriptSet).filter((s): s is Set<string> => s !== undefined);
-  const all = intersect(sets);
-  if (all === undefined || all.size > 0) return true;
-  const rest = intersect(sets.filter((s) => !s.has('Latin')));
-  return rest !== undefined && ['Jpan', 'Hanb', 'Kore'].some((x) => rest.has(x));
+  if (SINGLE_SCRIPT.some((re) => re.test(word)) || LATIN_WITH_CJK.some((re) => re.test(word))) return true;
+  return !LISTED.test(word);
 }
+
+const MARK_FIRST = /^\p{M}/u;
+// After NFC, a mark right after a Latin, Greek or Cyrillic character, or after a
+// character that is not a letter, did not compose: a lookalike, not an accented letter.
+const UNCOMPOSED_MARK = new RegExp(`(?:[^\\p{L}\\p{M}]|[${scx('Latin', 'Greek', 'Cyrillic')}])(\\p{M})`, 'u');
 
 /** The lookalike rules of one NFC word (docs/schema.md "Lookalikes"). */
 function wordRefusal(word: string): string | undefined {
-  const chars = [...word];
-  let base: string | undefined;
-  for (const ch of chars) {
-    if (!MARK.test(ch)) {
-      base = ch;
-      continue;
-    }
-    const cp = hex(ch.codePointAt(0) as number);
-    if (base === undefined) return `a word starts with the combining mark ${cp}`;
-    if (!LETTER.test(base) || LGC.test(base)) return `the combining mark ${cp} does not compose with "${base}" (NFC)`;
-  }
+  if (MARK_FIRST.test(word)) return `a word starts with the combining mark ${hex(word.codePointAt(0) as number)}`;
+  const m = UNCOMPOSED_MARK.exec(word);
+  if (m !== null) return `the combining mark ${hex((m[1] as string).codePointAt(0) as number)} does not compose with the character before it (NFC)`;
   if (!highlyRestrictive(word)) return 'a word mixes scripts (UTS #39 §5.2 Highly Restrictive)';
   return undefined;
 }
@@ -200,19 +147,30 @@ function wordRefusal(word: string): string | undefined {
  */
 export function precisRefusal(profile: PrecisProfile, value: string): string | undefined {
   if (value === '') return 'it is empty';
+  // A bound on the work below (a 1 MiB body could hold one huge name).
+  if (value.length > MAX_CODE_POINTS && (value.length > 2 * MAX_CODE_POINTS || [...value].length > MAX_CODE_POINTS)) {
+    return `it is longer than ${MAX_CODE_POINTS} characters`;
+  }
   // Printable ASCII words separated by single spaces pass every rule below (fast path).
   if (ASCII_WORDS.test(value)) return undefined;
   const identifier = profile === 'UsernameCaseMapped';
-  const cps = [...value].map((c) => c.codePointAt(0) as number);
-  for (let i = 0; i < cps.length; i++) {
-    const r = codePointRefusal(cps, i, identifier);
-    if (r !== undefined) return `it contains ${r}`;
+  // RFC 8265 §3.3.1: the width mapping comes first; the class is checked on its result.
+  const v = identifier ? value.replace(WIDTH_FORMS, (c) => c.normalize('NFKC')) : value;
+  const bad = DISALLOWED.exec(v) ?? (identifier ? NOT_IDENTIFIER.exec(v) : null);
+  if (bad !== null) return `it contains ${describe(bad[0], identifier)}`;
+  for (const m of v.matchAll(CONTEXTO)) {
+    if (!contextOk(v, m.index)) return `it contains ${hex(m[0].codePointAt(0) as number)} out of its context (RFC 5892 Appendix A)`;
   }
-  if (/^\p{Zs}|\p{Zs}$/u.test(value)) return 'it begins or ends with white space';
-  if (/\p{Zs}{2}/u.test(value)) return 'it contains repeated white space';
-  const other = identifier ? /(?! )\p{Zs}/u.exec(value) : null;
+  if (identifier) {
+    for (const [ch] of v.toLowerCase().matchAll(MAY_HAVE_COMPAT)) {
+      if (ch.normalize('NFKC') !== ch) return `it contains ${describe(ch, true)}`;
+    }
+  }
+  if (/^\p{Zs}|\p{Zs}$/u.test(v)) return 'it begins or ends with white space';
+  if (/\p{Zs}{2}/u.test(v)) return 'it contains repeated white space';
+  const other = identifier ? /(?! )\p{Zs}/u.exec(v) : null;
   if (other !== null) return `it contains the space ${hex(other[0].codePointAt(0) as number)} (userparts are separated by U+0020 only)`;
-  for (const word of value.normalize('NFC').split(/\p{Zs}/u)) {
+  for (const word of v.normalize('NFC').split(/\p{Zs}/u)) {
     const r = wordRefusal(word);
     if (r !== undefined) return r;
   }

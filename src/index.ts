@@ -42,6 +42,8 @@ export type { CompiledProjection } from './scim/schema/project.ts';
 export { sortValue, compareSortValues } from './scim/schema/sort.ts';
 export { readAttribute, writeAttribute, removeAttribute } from './scim/schema/access.ts';
 export { foldCase } from './scim/schema/fold.ts';
+export { enforcePrecis, precisProfileOf, precisRefusal } from './scim/schema/precis.ts';
+export type { PrecisProfile } from './scim/schema/precis.ts';
 export * from './scim/messages.ts';
 
 // ── Server pieces ────────────────────────────────────────────────────────────

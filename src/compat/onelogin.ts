@@ -13,6 +13,8 @@
  * Decision: values are NOT trimmed (`"familyName": " User 01"` is stored as sent).
  * Whitespace can be meaningful and RFC 7643 gives no license to alter values; Entra's
  * guidance is the same ("Values sent should be stored in the same format they were sent").
+ * `userName` and Group `displayName` with surrounding white space are refused by the
+ * core, as for every provider (docs/schema.md "Identifiers"), not trimmed here.
  */
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../scim/schema/types.ts';

@@ -3,6 +3,8 @@
  * SQL stores are property-tested against. See docs/filters.md for each choice.
  *
  * - caseExact=false attributes compare `foldCase` keys (eq ne co sw ew gt ge lt le).
+ * - `eq` with a userName / Group displayName literal that PRECIS preparation refuses
+ *   (../schema/precis.ts) is false for every resource; `ne` is then true.
  * - Strings order by code point (`compareCodePoints`), numbers numerically, dateTime
  *   by instant (`dateTimeKey`).
  * - Multi-valued: a comparison holds when ANY value satisfies it; `ne` is NOT(`eq`),
@@ -13,6 +15,7 @@
  *   an unknown attribute fails on every resource, not only on those that reach it.
  */
 import { foldCase } from '../schema/fold.ts';
+import { literalCanMatch } from '../schema/precis.ts';
 import { readAttribute } from '../schema/access.ts';
 import { isJsonObject, ownValue } from '../schema/json.ts';
 import type { ResolvedAttribute, ResourceSchema, ScimResource } from '../schema/types.ts';
@@ -74,6 +77,8 @@ function valueTest(f: CompareFilter, r: ResolvedAttribute): (v: unknown) => bool
   }
   // RFC 7643 §2.2 caseExact, read from the schema record only (the SQL stores do the same);
   // RFC 7644 §3.4.2.2 co/sw/ew are substring tests.
+  // docs/filters.md: a refused identifier literal equals no (accepted) value.
+  if ((f.op === 'eq' || f.op === 'ne') && !literalCanMatch(def, text)) return () => false;
   const fold = def.caseExact ? (s: string): string => s : foldCase;
   const needle = fold(text);
   switch (f.op) {

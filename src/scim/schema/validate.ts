@@ -6,6 +6,7 @@ import { invalidSyntax, invalidValue, mutability } from '../errors.ts';
 import { coerceAttributeValue } from './coerce.ts';
 import { isJsonObject, jsonEqual, ownValue } from './json.ts';
 import { nameKey } from './lookup.ts';
+import { enforcePrecis, precisProfileOf } from './precis.ts';
 import type { AttributeDefinition, ResourceSchema, ScimResource, SchemaDefinition } from './types.ts';
 
 export { coerceAttributeValue, coerceSingleValue, isDateTime } from './coerce.ts';
@@ -97,6 +98,20 @@ function checkRequired(schema: SchemaDefinition, values: Values, prefix: string)
 }
 
 /**
+ * PRECIS preparation of userName / Group displayName (docs/schema.md "Identifiers"):
+ * 400 `invalidValue` when refused. A value equal to the stored one is kept as it is,
+ * so rows written before the rule stay updatable (PUT and PATCH send it back).
+ */
+function checkIdentifiers(values: Values, existing: Record<string, unknown> | undefined): void {
+  for (const [attr, v] of values) {
+    const profile = precisProfileOf(attr);
+    if (profile === undefined || typeof v !== 'string') continue;
+    if (existing !== undefined && ownValue(existing, attr.name) === v) continue;
+    enforcePrecis(profile, v, attr.name);
+  }
+}
+
+/**
  * RFC 7644 §3.5.1: an immutable attribute that already has a value must not change.
  * Omitting it keeps the stored value. Immutable sub-attributes of a single-valued
  * complex attribute are checked the same way; elements of multi-valued attributes
@@ -151,7 +166,9 @@ function render(schema: SchemaDefinition, values: Values, target: Record<string,
  * - wrong type, multi-valued not an array, two `primary: true`, lone surrogate,
  *   required attribute missing/null/empty, required extension missing, more values
  *   than `opts.maxMultiValued` → `invalidValue`;
- * - `replace` with `existing`: changing an immutable value that is set → `mutability`.
+ * - `replace` with `existing`: changing an immutable value that is set → `mutability`;
+ * - userName / Group displayName refused by PRECIS preparation (./precis.ts), unless
+ *   equal to the value in `existing` → `invalidValue`;
  * - a name the type does not have (an attribute, a sub-attribute, a dotted top-level
  *   key such as `name.givenName`) → `invalidValue`.
  * Ignored (dropped, never an error): readOnly attributes and sub-attributes (`id`,
@@ -215,6 +232,7 @@ export function validateResource(
   }
 
   checkRequired(rs.core, core, '');
+  checkIdentifiers(core, mode === 'replace' ? existing : undefined);
   const out: ScimResource = { schemas: [rs.core.id] };
   const schemas = out['schemas'] as string[];
   // Common attributes first (externalId), then the core schema's own attributes.

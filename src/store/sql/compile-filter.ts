@@ -13,6 +13,7 @@ import { formatAttrPath } from '../../scim/filter/format.ts';
 import type { CompareFilter, CompValue, Filter } from '../../scim/filter/ast.ts';
 import type { AttributeDefinition, ResolvedAttribute } from '../../scim/schema/types.ts';
 import { foldCase } from '../../scim/schema/fold.ts';
+import { literalCanMatch } from '../../scim/schema/precis.ts';
 import { sourceOf } from './attribute-source.ts';
 import type { CompileContext, ElementScope, Source } from './attribute-source.ts';
 import type { Params } from './dialect.ts';
@@ -124,6 +125,10 @@ function compileCompare(ctx: CompileContext, f: CompareFilter, params: Params, s
   const target = comparisonTarget(r, f.op, f.value, shown);
   const def = target.sub ?? target.attribute;
   const lit = literalFor(def, f.value);
+  // As the evaluator: a userName / displayName literal refused by PRECIS equals nothing.
+  if ((f.op === 'eq' || f.op === 'ne') && typeof f.value === 'string' && !literalCanMatch(def, f.value)) {
+    return f.op === 'eq' ? ctx.dialect.false : `(NOT ${ctx.dialect.false})`;
+  }
   const positive = f.op === 'ne' ? { ...f, op: 'eq' as const } : f;
   let c: string;
   if (scope !== undefined) {

@@ -1,7 +1,11 @@
 /**
  * RELIABILITY IN-2: the SQL store and the reference evaluator select the same
  * resources for random data and random filters (values with % _ \ ' " ;-- NUL,
- * emoji, mixed case, NFC/NFD), and sort them in the same order.
+ * emoji, mixed case, NFC/NFD, and the PRECIS refusals of docs/schema.md
+ * "Identifiers": controls, format and bidi controls, default-ignorables, surrounding
+ * spaces, Cyrillic lookalikes, combining marks, fullwidth forms), and sort them in
+ * the same order. userNames that preparation refuses are stored too, bypassing
+ * validation, as rows written before the rule.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +26,11 @@ import { openSqliteStore } from './sqlite-store.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const rs = defaultRegistry.resourceSchema('User');
-const WORDS = ['a', 'A', 'ab', 'Ab', 'b%', '%', '_', 'a_b', '\\', "'", '"', ';--', 'caf\u00e9', 'cafe\u0301', 'CAF\u00c9', '\u{1F600}', '\uFF41', 'x\u0000y', 'Zz', ''];
+const WORDS = [
+  'a', 'A', 'ab', 'Ab', 'b%', '%', '_', 'a_b', '\\', "'", '"', ';--', 'caf\u00e9', 'cafe\u0301', 'CAF\u00c9', '\u{1F600}', '\uFF41', 'x\u0000y', 'Zz', '',
+  // PRECIS refusals and lookalikes (docs/schema.md "Identifiers").
+  ' ', '\t', '\u200b', '\u200d', '\u00ad', '\u2060', '\ufeff', '\u202e', '\u0000', '\u0430', '\u0301', 'i\u0307', '\uFF21b', '\u00a0', 'a b',
+];
 const word = fc.constantFrom(...WORDS);
 const text = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(''));
 const TIMES = ['2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.001Z', '2024-06-01T12:00:00.000Z'];
@@ -105,6 +113,7 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
   let store: Store;
   const tenantId = randomUUID();
   const rendered: ScimResource[] = [];
+  let validNames = 0;
   before(async () => {
     // Semantics only: random filters may pass the default cost bound (docs/filters.md "Caps"),
     // which compile-filter.test.ts pins separately.
@@ -124,7 +133,11 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
     });
     for (let i = 0; i < users.length; i++) {
       const userName = `${WORDS[i % WORDS.length]}${WORDS[(i * 7) % WORDS.length]}#${i}`;
-      const data = validateResource(rs, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT], userName, ...users[i] }, 'create');
+      const body = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT], userName, ...users[i] };
+      const valid = scimTypeOf(() => validateResource(rs, body, 'create'));
+      // A refused userName is stored as a row from before the rule would be.
+      const data = 'ok' in valid ? (valid.ok as ScimResource) : { ...validateResource(rs, { ...body, userName: `legacy#${i}` }, 'create'), userName };
+      if ('ok' in valid) validNames++;
       const t = TIMES[i % TIMES.length]!;
       for (const tid of [tenantId, other]) {
         await store.insertResource({ tenantId: tid, type: 'User', id: randomUUID(), data, version: 1 + (i % 3), created: t, lastModified: TIMES[(i + 1) % TIMES.length]! });
@@ -136,6 +149,33 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
   after(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores both accepted and refused userNames', () => {
+    assert.ok(validNames > 0 && validNames < rendered.length, String(validNames));
+  });
+
+  it('agrees on userName eq / ne / sw for each stored name and its lookalikes', async () => {
+    const fullwidth = (n: string): string => n.replace(/[!-~]/g, (c) => String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0));
+    const variants = (n: string): string[] => [
+      n, n.toUpperCase(), n.normalize('NFD'), n.normalize('NFC'), fullwidth(n), ` ${n}`, `${n} `, `${n}\t`, `\u200b${n}`, `${n}\u0000`,
+      `\u202e${n}`, n.replace(/a/g, '\u0430'), `\u0301${n}`, n.trim(),
+    ];
+    for (const r of rendered) {
+      const name = r['userName'] as string;
+      for (const value of variants(name)) {
+        for (const op of ['eq', 'ne', 'sw'] as const) {
+          const filter: Filter = { kind: 'compare', path: { name: 'userName' }, op, value };
+          const expected = rendered.filter((x) => evaluateFilter(filter, x, rs)).map((x) => x.id as string).sort();
+          const res = await store.query(tenantId, 'User', { filter, startIndex: 1, count: 1000, withMembers: false });
+          assert.deepEqual(res.resources.map((x) => x.id).sort(), expected, JSON.stringify(filter));
+        }
+      }
+      // An accepted name is found by itself; a refused one (a row from before the rule) by no eq.
+      const own = await store.query(tenantId, 'User', { filter: { kind: 'compare', path: { name: 'userName' }, op: 'eq', value: name }, startIndex: 1, count: 1000, withMembers: false });
+      const accepted = 'ok' in scimTypeOf(() => validateResource(rs, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: name }, 'create'));
+      assert.deepEqual(own.resources.map((x) => x.id), accepted ? [r.id] : [], JSON.stringify(name));
+    }
   });
 
   // none / some / all / invalidFilter: the generator must produce a useful mix.

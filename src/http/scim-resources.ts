@@ -71,8 +71,8 @@ function asksForProjection(q: URLSearchParams): boolean {
 /**
  * RFC 7644 §3.5.2: a PATCH answers 200 with the resource or 204 No Content.
  * - Users: 200 with the resource (Okta reads it back).
- * - Groups: 204 with the new `ETag` (Entra expects 204, Okta accepts it; IDP-QUIRKS
- *   Entra 12, Okta 12), so adding one member never renders the whole member list;
+ * - Groups: 204 with the new `ETag` (Entra expects 204: Microsoft's SCIM tutorial
+ *   answers its group PATCH examples so; Okta accepts it), so adding one member never renders the whole member list;
  *   with `attributes` / `excludedAttributes` (RFC 7644 §3.9) a 200 with the projected
  *   resource, whose member rows are read only if the projection returns them.
  */

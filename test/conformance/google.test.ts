@@ -2,7 +2,7 @@
 // no request bodies for a generic SCIM client, so this replays the RFC 7644 lifecycle
 // (the `google` profile adds only the shared tolerances). Documents:
 // [RFC] RFC 7644 §3.3 (create), §3.4.1/§3.4.2 (read, query), §3.5.1/§3.5.2 (replace, modify), §3.6 (delete)
-// [3P]  third-party guide: the wiring probe is `GET /Users?count=1` (unverified; /work/shared/IDP-QUIRKS.md)
+// [3P]  third-party guide: the wiring probe is `GET /Users?count=1` (unverified; docs/identity-providers.md, Google Workspace)
 import assert from 'node:assert/strict';
 import { GROUP, USER, assertList, assertOk, assertScimError, patchOp, replay } from './replay.ts';
 import type { ReplayStep, State } from './replay.ts';

@@ -1,7 +1,7 @@
 // JumpCloud's documented traffic, replayed. Documents:
 // [FIX] Paul-E/scim-v2-rust src/test_data/jumpcloud_create_user.json, jumpcloud_put_user_full.json,
-//       jumpcloud_put_user_minimal.json (commit cdf46ea, captured from a live tenant; shapes as recorded in
-//       /work/shared/IDP-QUIRKS.md — the earlier, non-captured PATCH fixtures are deliberately not used)
+//       jumpcloud_put_user_minimal.json (commit cdf46ea, captured from a live tenant; shapes as summarised in
+//       docs/identity-providers.md — the earlier, non-captured PATCH fixtures are deliberately not used)
 // [SUP] jumpcloud.com "Identity Management using a Custom SCIM Integration" (test connection / activate,
 //       group management notes)
 // [KB]  app.uni-moni.com "SSO setup: JumpCloud" (third-party claim: member removal as path "members" + value list)

@@ -31,8 +31,8 @@ function assertClipped(body: Record<string, unknown>, input: string): void {
 }
 
 describe('error details echo client input clipped', () => {
-  it('a 16 KiB filter naming an unknown attribute → 400 invalidFilter with a short detail', async () => {
-    const name = `n${'a'.repeat(16000)}`;
+  it('a 2 KiB filter naming an unknown attribute → 400 invalidFilter with a short detail', async () => {
+    const name = `n${'a'.repeat(2000)}`; // within --filter-max-length (2048)
     const s = await a.call('POST', '/Users/.search', { schemas: [SEARCH], filter: `${name} eq "x"` });
     assert.equal(s.status, 400);
     assert.equal(s.body.scimType, 'invalidFilter');
@@ -59,12 +59,12 @@ describe('error details echo client input clipped', () => {
     assertClipped(attrs.body, name);
   });
 
-  it('a long bad PATCH path → 400 invalidPath with a short detail', async () => {
+  it('a long unknown PATCH path → 400 invalidValue (docs/schema.md), a long bad path filter → invalidPath; both with a short detail', async () => {
     const id = await createUser(a, 'echo-patch');
     const path = `name.${'g'.repeat(900)}`;
     const r = await a.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path, value: 'x' }));
     assert.equal(r.status, 400);
-    assert.equal(r.body.scimType, 'invalidPath');
+    assert.equal(r.body.scimType, 'invalidValue');
     assertClipped(r.body, path);
     assert.match(String(r.body.detail), /…/);
     // A value filter in the path naming a long unknown attribute (the filter error is quoted inside the path error).

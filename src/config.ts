@@ -31,6 +31,7 @@ export interface Config {
   readonly publicUrl: string | null;
   readonly bodyLimit: number;
   readonly bulkMaxPayloadSize: number;
+  readonly bodyDrainLimit: number;
   readonly bulkMaxOperations: number;
   readonly maxResults: number;
   readonly defaultPageSize: number;
@@ -88,6 +89,8 @@ export const SETTINGS = [
     description: 'Largest request body; larger bodies get 413 while streaming (Bulk uses --bulk-max-payload-size).', parse: parseByteSize(1024, 64 * MiB) }),
   setting({ key: 'bulkMaxPayloadSize', flag: 'bulk-max-payload-size', env: ['ROSTER_BULK_MAX_PAYLOAD_SIZE'], unit: 'bytes', metavar: 'SIZE', default: MiB, defaultText: '1048576',
     description: 'Largest /Bulk request body (ServiceProviderConfig bulk.maxPayloadSize, RFC 7644 §3.7.4).', parse: parseByteSize(1024, 64 * MiB) }),
+  setting({ key: 'bodyDrainLimit', flag: 'body-drain-limit', env: ['ROSTER_BODY_DRAIN_LIMIT'], unit: 'bytes', metavar: 'SIZE', default: 8 * MiB, defaultText: '8388608',
+    description: 'After a 413, how much of a too-large body is read and discarded (for at most 5 s) so the client receives the 413 before the connection closes; a larger body is cut.', parse: parseByteSize(0, 256 * MiB) }),
   setting({ key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: ['ROSTER_BULK_MAX_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most operations in one /Bulk request (ServiceProviderConfig bulk.maxOperations).', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxResults', flag: 'max-results', env: ['ROSTER_MAX_RESULTS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',

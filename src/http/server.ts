@@ -13,9 +13,9 @@ import { resolvePublicUrl } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { authenticate } from './auth.ts';
-import { checkContentType, hasBody, parseJsonBody, readBody } from './body.ts';
+import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
-import { sendError, sendJson, toScimError } from './render.ts';
+import { sendError, sendJson, SCIM_CONTENT_TYPE, toScimError } from './render.ts';
 import { matchRoute } from './route.ts';
 import type { ScimHandler, ScimRequest } from './types.ts';
 
@@ -132,7 +132,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
       if (BODY_METHODS.has(method)) {
         if (!hasBody(req)) throw invalidSyntax('The request body is empty');
         checkContentType(req.headers['content-type']);
-        const limit = route.segments[0] === 'Bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
+        // Endpoint names match case-insensitively (route.ts), so does the Bulk limit.
+        const limit = route.segments[0]?.toLowerCase() === 'bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
         body = parseJsonBody(await readBody(req, limit));
       }
       const request: ScimRequest = {
@@ -163,10 +164,32 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         res.destroy();
         return;
       }
-      // A body left unread after a 413 is not drained: the connection is closed instead (RL-1).
       if (error.status === 413) res.setHeader('connection', 'close');
+      if (error.status === 413 && !req.complete) {
+        sendTooLarge(req, res, error.toJSON());
+        return;
+      }
       sendError(res, error);
     }
+  }
+
+  /**
+   * A 413 before the body was read (docs/reliability.md RL-1): the whole answer is
+   * written at once, but the connection is ended only after the rest of the body
+   * has been read and discarded, up to --body-drain-limit bytes or 5 seconds;
+   * otherwise a client that writes its whole body before reading gets a reset
+   * (EPIPE/ECONNRESET) and retries, instead of reading why it was refused.
+   */
+  function sendTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(413, { 'content-type': SCIM_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+    res.write(text);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.bodyDrainLimit) {
+      res.end();
+      return;
+    }
+    void drainBody(req, config.bodyDrainLimit).then(() => res.end());
   }
 
   return {

@@ -1,0 +1,88 @@
+/**
+ * Fairness limits (docs/reliability.md LD-2, RL-8), refused bodies that the
+ * client still receives (RL-1) and the response headers of personal data.
+ * Real listeners on port 0 over real SQLite files; tests assert outcomes, never timings.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openSocket, readResponse } from '../helpers/raw-http.ts';
+import type { RawResponse } from '../helpers/raw-http.ts';
+import { scim, startTestServer } from '../helpers/server.ts';
+
+const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const MiB = 1024 * 1024;
+
+/**
+ * Writes a whole request (headers and body) before looking at the answer, the
+ * way many HTTP clients do; resolves with the response and the write error, if any.
+ */
+async function writeAllThenRead(port: number, head: string, body: Buffer): Promise<{ response: RawResponse | undefined; writeError: Error | undefined }> {
+  const socket = await openSocket(port);
+  let writeError: Error | undefined;
+  socket.on('error', (e) => (writeError ??= e));
+  const response = readResponse(socket);
+  await new Promise<void>((resolve) => {
+    socket.write(head);
+    socket.write(body, (e) => {
+      if (e) writeError ??= e;
+      resolve();
+    });
+  });
+  const r = await response;
+  socket.destroy();
+  return { response: r, writeError };
+}
+
+describe('413 that the client receives (RL-1)', () => {
+  test('by Content-Length, a 5 MB POST /Users written whole before reading gets 413 with a SCIM body, not a reset', async () => {
+    const srv = await startTestServer();
+    try {
+      const t = await srv.createTenant();
+      const body = Buffer.alloc(5 * MiB, 'x');
+      const head = `POST /scim/v2/${t.tenant.id}/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.apiKey}\r\nContent-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const { response, writeError } = await writeAllThenRead(srv.port, head, body);
+      assert.equal(writeError, undefined, `the client could write its body (${writeError?.message})`);
+      assert.equal(response?.status, 413);
+      assert.equal(response?.headers.connection, 'close');
+      const parsed = JSON.parse(response?.body ?? '{}');
+      assert.deepEqual(parsed.schemas, [ERROR_URN]);
+      assert.equal(parsed.status, '413');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('mid-stream, a 5 MB chunked POST /Users written whole before reading gets 413, not a reset', async () => {
+    const srv = await startTestServer();
+    try {
+      const t = await srv.createTenant();
+      const chunk = `10000\r\n${'x'.repeat(0x10000)}\r\n`;
+      const body = Buffer.from(chunk.repeat(80) + '0\r\n\r\n');
+      const head = `POST /scim/v2/${t.tenant.id}/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.apiKey}\r\nContent-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+      const { response, writeError } = await writeAllThenRead(srv.port, head, body);
+      assert.equal(writeError, undefined, `the client could write its body (${writeError?.message})`);
+      assert.equal(response?.status, 413);
+      assert.equal(JSON.parse(response?.body ?? '{}').status, '413');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('the Bulk payload limit applies to /bulk and /BULK too (endpoint names are case-insensitive)', async () => {
+    const srv = await startTestServer({ config: { bodyLimit: 4096, bulkMaxPayloadSize: 65536 } });
+    try {
+      const t = await srv.createTenant();
+      const call = scim(t.baseUrl, t.apiKey);
+      const medium = { schemas: [BULK], Operations: [], pad: 'x'.repeat(8192) };
+      for (const path of ['/Bulk', '/bulk', '/BULK']) {
+        const r = await call('POST', path, medium);
+        assert.notEqual(r.status, 413, `${path} is limited by the bulk payload size`);
+      }
+      const big = { schemas: [BULK], Operations: [], pad: 'x'.repeat(70_000) };
+      for (const path of ['/bulk', '/BULK']) assert.equal((await call('POST', path, big)).status, 413, path);
+    } finally {
+      await srv.close();
+    }
+  });
+});

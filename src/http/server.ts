@@ -87,6 +87,10 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     let tenant: Tenant | undefined;
     const logFields: Record<string, unknown> = {};
     res.setHeader('x-request-id', requestId);
+    // Responses carry personal data: no cache may keep them (RFC 9111 §5.2.2.5), and
+    // browsers must not guess another media type (fetch.spec.whatwg.org, X-Content-Type-Options).
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
     if (closing) res.setHeader('connection', 'close');
     res.once('close', () => {
       logger.info(

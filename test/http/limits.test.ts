@@ -10,6 +10,7 @@ import type { RawResponse } from '../helpers/raw-http.ts';
 import { scim, startTestServer } from '../helpers/server.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const MiB = 1024 * 1024;
 
@@ -81,6 +82,31 @@ describe('413 that the client receives (RL-1)', () => {
       }
       const big = { schemas: [BULK], Operations: [], pad: 'x'.repeat(70_000) };
       for (const path of ['/bulk', '/BULK']) assert.equal((await call('POST', path, big)).status, 413, path);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('response headers of personal data', () => {
+  test('SCIM responses, errors included, carry Cache-Control: no-store and X-Content-Type-Options: nosniff', async () => {
+    const srv = await startTestServer();
+    try {
+      const t = await srv.createTenant();
+      const call = scim(t.baseUrl, t.apiKey);
+      const created = await call('POST', '/Users', { schemas: [USER], userName: 'alice' });
+      const results = [
+        created,
+        await call('GET', `/Users/${created.body.id}`),
+        await call('GET', '/Users?filter=userName%20eq%20%22alice%22'),
+        await call('GET', '/ServiceProviderConfig'),
+        await call('GET', '/Users/nope'),
+        await scim(t.baseUrl, 'wrong')('GET', '/Users'),
+      ];
+      for (const r of results) {
+        assert.equal(r.headers.get('cache-control'), 'no-store', `status ${r.status}`);
+        assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `status ${r.status}`);
+      }
     } finally {
       await srv.close();
     }

@@ -45,6 +45,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
   readonly sqliteBusyTimeoutMs: number;
+  readonly writeQueueMax: number;
+  readonly writeQueueTimeoutMs: number;
   readonly keyMaxGraceMs: number;
 }
 
@@ -117,6 +119,10 @@ export const SETTINGS = [
     description: 'SQLite durability: FULL survives power loss; NORMAL is faster but may lose the last commits on an OS crash or power loss (never corrupts; CF-2).', parse: parseChoice(SYNCHRONOUS_MODES) }),
   setting({ key: 'sqliteBusyTimeoutMs', flag: 'sqlite-busy-timeout', env: ['ROSTER_SQLITE_BUSY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
     description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
+  setting({ key: 'writeQueueMax', flag: 'write-queue-max', env: ['ROSTER_WRITE_QUEUE_MAX'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Write requests that may wait for the writer at once; more get 503 with Retry-After (RL-8).', parse: parseInteger(0, 1_000_000) }),
+  setting({ key: 'writeQueueTimeoutMs', flag: 'write-queue-timeout', env: ['ROSTER_WRITE_QUEUE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'How long a write request may wait for the writer; longer gets 503 with Retry-After (RL-8). 0 waits without limit.', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
 ] as const satisfies readonly Setting[];

@@ -18,13 +18,17 @@ import type { RosterHttpServer } from './server.ts';
 import type { ScimHandler } from './types.ts';
 
 /** Opens (creating if needed) the SQLite database named by `config.db`. */
-export async function openStore(config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'>): Promise<SqliteStore> {
+export async function openStore(
+  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'writeQueueMax' | 'writeQueueTimeoutMs'>>,
+): Promise<SqliteStore> {
   mkdirSync(dirname(config.db), { recursive: true });
   return openSqliteStore({
     file: config.db,
     registry: defaultRegistry,
     synchronous: config.sqliteSynchronous,
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    writeQueueMax: config.writeQueueMax,
+    writeQueueTimeoutMs: config.writeQueueTimeoutMs,
   });
 }
 

@@ -5,14 +5,33 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openSocket, readResponse } from '../helpers/raw-http.ts';
 import type { RawResponse } from '../helpers/raw-http.ts';
 import { scim, startTestServer } from '../helpers/server.ts';
+import type { ScimResult, TestServer } from '../helpers/server.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const MiB = 1024 * 1024;
+
+function assertRefusal(r: ScimResult, status: number): void {
+  assert.equal(r.status, status);
+  assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'Retry-After is whole seconds');
+  assert.match(r.headers.get('content-type') ?? '', /^application\/scim\+json/);
+  assert.deepEqual(r.body.schemas, [ERROR_URN]);
+  assert.equal(r.body.status, String(status));
+  assert.equal(r.body.scimType, undefined);
+}
+
+/** Holds the store's write lock until the returned function is called (the test's own transaction). */
+function holdWriter(srv: TestServer): { release: () => void; done: Promise<void> } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const done = srv.store.transaction(() => gate);
+  return { release, done };
+}
 
 /**
  * Writes a whole request (headers and body) before looking at the answer, the
@@ -107,6 +126,50 @@ describe('response headers of personal data', () => {
         assert.equal(r.headers.get('cache-control'), 'no-store', `status ${r.status}`);
         assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `status ${r.status}`);
       }
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('bounded write queue (RL-8)', () => {
+  test('writes past --write-queue-max get 503 + Retry-After; the queued ones complete', async () => {
+    const srv = await startTestServer({ config: { writeQueueMax: 2, writeQueueTimeoutMs: 0 } });
+    try {
+      const t = await srv.createTenant();
+      const call = scim(t.baseUrl, t.apiKey);
+      const writer = holdWriter(srv);
+      let settled = 0;
+      const all = Array.from({ length: 5 }, (_, i) =>
+        call('POST', '/Users', { schemas: [USER], userName: `u${i}` }).finally(() => settled++),
+      );
+      for (let i = 0; i < 1000 && settled < 3; i++) await sleep(5);
+      assert.equal(settled, 3, 'three writes were answered while the writer was busy');
+      writer.release();
+      await writer.done;
+      const results = await Promise.all(all);
+      const refused = results.filter((r) => r.status === 503);
+      assert.equal(refused.length, 3);
+      for (const r of refused) assertRefusal(r, 503);
+      assert.equal(results.filter((r) => r.status === 201).length, 2);
+      const list = await call('GET', '/Users');
+      assert.equal(list.body.totalResults, 2, 'nothing half-written');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a write that waits longer than --write-queue-timeout gets 503 + Retry-After and leaves the queue', async () => {
+    const srv = await startTestServer({ config: { writeQueueTimeoutMs: 200 } });
+    try {
+      const t = await srv.createTenant();
+      const call = scim(t.baseUrl, t.apiKey);
+      const writer = holdWriter(srv);
+      const r = await call('POST', '/Users', { schemas: [USER], userName: 'late' });
+      assertRefusal(r, 503);
+      writer.release();
+      await writer.done;
+      assert.equal((await call('POST', '/Users', { schemas: [USER], userName: 'late' })).status, 201);
     } finally {
       await srv.close();
     }

@@ -41,6 +41,10 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly tenantRateLimit: number;
+  readonly tenantBurst: number;
+  readonly tenantMaxInflight: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
@@ -111,6 +115,14 @@ export const SETTINGS = [
     description: 'Time a client has to send the request headers (Slowloris, RL-7); at most --request-timeout.', parse: parseDuration(100, DAY) }),
   setting({ key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: ['ROSTER_KEEP_ALIVE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
     description: 'How long an idle keep-alive connection stays open (set above your proxy\'s idle timeout).', parse: parseDuration(0, DAY) }),
+  setting({ key: 'maxConnections', flag: 'max-connections', env: ['ROSTER_MAX_CONNECTIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Most open client connections; further connections are closed at once (RL-8). Keep it below the open-files limit (ulimit -n).', parse: parseInteger(1, 1_000_000) }),
+  setting({ key: 'tenantRateLimit', flag: 'tenant-rate-limit', env: ['ROSTER_TENANT_RATE_LIMIT'], unit: 'requests/s', metavar: 'N', default: 100, defaultText: '100',
+    description: 'Sustained requests per second per tenant (token bucket, after authentication); above it 429 with Retry-After (LD-2). 0 turns the limit off.', parse: parseInteger(0, 1_000_000) }),
+  setting({ key: 'tenantBurst', flag: 'tenant-burst', env: ['ROSTER_TENANT_BURST'], unit: 'requests', metavar: 'N', default: 200, defaultText: '200',
+    description: 'Requests a tenant may send at once above --tenant-rate-limit (the token bucket size; at least the rate).', parse: parseInteger(1, 1_000_000) }),
+  setting({ key: 'tenantMaxInflight', flag: 'tenant-max-inflight', env: ['ROSTER_TENANT_MAX_INFLIGHT'], unit: 'count', metavar: 'N', default: 32, defaultText: '32',
+    description: 'Requests of one tenant being served at the same time; more get 429 with Retry-After (LD-2). 0 turns the limit off.', parse: parseInteger(0, 100_000) }),
   setting({ key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: ['ROSTER_SHUTDOWN_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed (CF-6).', parse: parseDuration(0, DAY) }),
   setting({ key: 'logLevel', flag: 'log-level', env: ['ROSTER_LOG_LEVEL'], unit: 'level', metavar: 'LEVEL', default: 'info', defaultText: 'info',
@@ -207,6 +219,9 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   const config = out as unknown as Config;
   if (config.defaultPageSize > config.maxResults) {
     throw new ConfigError(`--default-page-size (${config.defaultPageSize}) must not exceed --max-results (${config.maxResults})`);
+  }
+  if (config.tenantRateLimit > 0 && config.tenantBurst < config.tenantRateLimit) {
+    throw new ConfigError(`--tenant-burst (${config.tenantBurst}) must be at least --tenant-rate-limit (${config.tenantRateLimit})`);
   }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(`--headers-timeout (${formatDuration(config.headersTimeoutMs)}) must not exceed --request-timeout (${formatDuration(config.requestTimeoutMs)})`);

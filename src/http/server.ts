@@ -14,6 +14,7 @@ import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { authenticate } from './auth.ts';
 import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
+import { TenantLimiter } from './limits.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
 import { sendError, sendJson, SCIM_CONTENT_TYPE, toScimError } from './render.ts';
 import { matchRoute } from './route.ts';
@@ -59,6 +60,11 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
   let closing: Promise<void> | undefined;
   let inflight = 0;
   let onIdle: (() => void) | undefined;
+  const limiter = new TenantLimiter({
+    ratePerSecond: config.tenantRateLimit,
+    burst: config.tenantBurst,
+    maxInflight: config.tenantMaxInflight,
+  });
 
   const server = createServer(
     {
@@ -79,6 +85,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     },
   );
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // docs/reliability.md RL-8: connections past the cap are closed as they arrive.
+  server.maxConnections = config.maxConnections;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -132,6 +140,13 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
       }
       tenant = await authenticate(store, req, query, route.tenantId);
+      // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
+      const admission = limiter.admit(tenant.id);
+      if (!admission.ok) {
+        res.setHeader('retry-after', String(admission.retryAfterSeconds));
+        throw admission.error;
+      }
+      res.once('close', admission.release);
       let body: unknown;
       if (BODY_METHODS.has(method)) {
         if (!hasBody(req)) throw invalidSyntax('The request body is empty');

@@ -132,6 +132,60 @@ describe('response headers of personal data', () => {
   });
 });
 
+describe('per-tenant limits (LD-2)', () => {
+  test('a tenant over its rate gets 429 + integer Retry-After + SCIM body while another tenant gets 200', async () => {
+    const srv = await startTestServer({ config: { tenantRateLimit: 1, tenantBurst: 3 } });
+    try {
+      const ta = await srv.createTenant();
+      const tb = await srv.createTenant();
+      const callA = scim(ta.baseUrl, ta.apiKey);
+      const callB = scim(tb.baseUrl, tb.apiKey);
+      const [burst, other] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, () => callA('GET', '/Users'))),
+        callB('GET', '/Users'),
+      ]);
+      const ok = burst.filter((r) => r.status === 200);
+      const refused = burst.filter((r) => r.status === 429);
+      assert.equal(ok.length + refused.length, burst.length);
+      assert.ok(ok.length >= 3 && ok.length < burst.length, `${ok.length} of ${burst.length} admitted`);
+      for (const r of refused) assertRefusal(r, 429);
+      assert.equal(other.status, 200, 'the other tenant is served at the same moment');
+      // Unauthenticated requests on A's URL spend nothing of A's budget, and get 401 not 429.
+      assert.equal((await scim(ta.baseUrl, 'wrong')('GET', '/Users')).status, 401);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a tenant with as many requests in flight as allowed gets 429 for the next; others are served', async () => {
+    const srv = await startTestServer({ config: { tenantMaxInflight: 2 } });
+    try {
+      const ta = await srv.createTenant();
+      const tb = await srv.createTenant();
+      const callA = scim(ta.baseUrl, ta.apiKey);
+      const callB = scim(tb.baseUrl, tb.apiKey);
+      const writer = holdWriter(srv);
+      // Two writes of A wait for the writer, so they stay in flight.
+      const pending = [callA('POST', '/Users', { schemas: [USER], userName: 'a1' }), callA('POST', '/Users', { schemas: [USER], userName: 'a2' })];
+      let refused: ScimResult | undefined;
+      for (let i = 0; i < 500 && !refused; i++) {
+        const r = await callA('GET', '/Users');
+        if (r.status === 429) refused = r;
+        else await sleep(5);
+      }
+      assert.ok(refused, 'the third concurrent request of A was refused');
+      assertRefusal(refused, 429);
+      assert.equal((await callB('GET', '/Users')).status, 200);
+      writer.release();
+      await writer.done;
+      assert.deepEqual((await Promise.all(pending)).map((r) => r.status), [201, 201]);
+      assert.equal((await callA('GET', '/Users')).status, 200, 'the slots are released');
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 describe('bounded write queue (RL-8)', () => {
   test('writes past --write-queue-max get 503 + Retry-After; the queued ones complete', async () => {
     const srv = await startTestServer({ config: { writeQueueMax: 2, writeQueueTimeoutMs: 0 } });
@@ -171,6 +225,42 @@ describe('bounded write queue (RL-8)', () => {
       await writer.done;
       assert.equal((await call('POST', '/Users', { schemas: [USER], userName: 'late' })).status, 201);
     } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('connection cap (RL-8)', () => {
+  test('connections past --max-connections are closed; a slot freed is usable again', async () => {
+    const srv = await startTestServer({ config: { maxConnections: 2 } });
+    const sockets: Awaited<ReturnType<typeof openSocket>>[] = [];
+    const probe = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+    const ask = async (s: Awaited<ReturnType<typeof openSocket>>): Promise<RawResponse | undefined> => {
+      const r = readResponse(s);
+      s.write(probe);
+      return r;
+    };
+    try {
+      for (let i = 0; i < 2; i++) {
+        const s = await openSocket(srv.port);
+        sockets.push(s);
+        assert.equal((await ask(s))?.status, 200);
+      }
+      const third = await openSocket(srv.port);
+      sockets.push(third);
+      assert.equal(await ask(third), undefined, 'the third connection is closed without an answer');
+      assert.equal((await ask(sockets[0]!))?.status, 200, 'the first two still work');
+      sockets[0]!.destroy();
+      let answered: RawResponse | undefined;
+      for (let i = 0; i < 200 && !answered; i++) {
+        const s = await openSocket(srv.port);
+        sockets.push(s);
+        answered = await ask(s);
+        if (!answered) await sleep(10);
+      }
+      assert.equal(answered?.status, 200);
+    } finally {
+      for (const s of sockets) s.destroy();
       await srv.close();
     }
   });

@@ -66,7 +66,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       } else chunks.push(chunk);
     };
     const onEnd = (): void => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    const onError = (e: Error): void => finish(e);
+    // Node reports a client that went away mid-body as an 'aborted' error: input, not a server fault.
+    const onError = (): void => finish(invalidSyntax('The request body ended early (connection closed)'));
     const onClose = (): void => finish(invalidSyntax('The request body ended early (connection closed)'));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });

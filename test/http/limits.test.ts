@@ -89,6 +89,28 @@ describe('413 that the client receives (RL-1)', () => {
     }
   });
 
+  test('a client that goes away mid-body is not an unhandled error (no 500 logged)', async () => {
+    const srv = await startTestServer();
+    try {
+      const t = await srv.createTenant();
+      const socket = await openSocket(srv.port);
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(`POST /scim/v2/${t.tenant.id}/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.apiKey}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"schemas":`);
+      await sleep(50); // let the server start reading the body
+      socket.destroy();
+      await closed;
+      let line: string | undefined;
+      for (let i = 0; i < 200 && line === undefined; i++) {
+        await sleep(5);
+        line = srv.logs().split('\n').find((l) => l.includes('"msg":"request"') && l.includes('"method":"POST"'));
+      }
+      assert.ok(line, 'the request was logged');
+      assert.doesNotMatch(srv.logs(), /unhandled error/);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('the Bulk payload limit applies to /bulk and /BULK too (endpoint names are case-insensitive)', async () => {
     const srv = await startTestServer({ config: { bodyLimit: 4096, bulkMaxPayloadSize: 65536 } });
     try {

@@ -31,6 +31,7 @@ export interface Config {
   readonly publicUrl: string | null;
   readonly bodyLimit: number;
   readonly bulkMaxPayloadSize: number;
+  readonly bodyDrainLimit: number;
   readonly bulkMaxOperations: number;
   readonly maxResults: number;
   readonly defaultPageSize: number;
@@ -46,11 +47,17 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly tenantRateLimit: number;
+  readonly tenantBurst: number;
+  readonly tenantMaxInflight: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
   readonly sqliteBusyTimeoutMs: number;
   readonly queryTimeoutMs: number;
+  readonly writeQueueMax: number;
+  readonly writeQueueTimeoutMs: number;
   readonly keyMaxGraceMs: number;
 }
 
@@ -95,6 +102,8 @@ export const SETTINGS = [
     description: 'Largest request body; larger bodies get 413 while streaming (Bulk uses --bulk-max-payload-size).', parse: parseByteSize(1024, 64 * MiB) }),
   setting({ key: 'bulkMaxPayloadSize', flag: 'bulk-max-payload-size', env: ['ROSTER_BULK_MAX_PAYLOAD_SIZE'], unit: 'bytes', metavar: 'SIZE', default: MiB, defaultText: '1048576',
     description: 'Largest /Bulk request body (ServiceProviderConfig bulk.maxPayloadSize, RFC 7644 §3.7.4).', parse: parseByteSize(1024, 64 * MiB) }),
+  setting({ key: 'bodyDrainLimit', flag: 'body-drain-limit', env: ['ROSTER_BODY_DRAIN_LIMIT'], unit: 'bytes', metavar: 'SIZE', default: 8 * MiB, defaultText: '8388608',
+    description: 'After a 413, how much of a too-large body is read and discarded (for at most 5 s) so the client receives the 413 before the connection closes; a larger body is cut.', parse: parseByteSize(0, 256 * MiB) }),
   setting({ key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: ['ROSTER_BULK_MAX_OPERATIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Most operations in one /Bulk request (ServiceProviderConfig bulk.maxOperations).', parse: parseInteger(1, 100_000) }),
   setting({ key: 'maxResults', flag: 'max-results', env: ['ROSTER_MAX_RESULTS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
@@ -121,6 +130,14 @@ export const SETTINGS = [
     description: 'Time a client has to send the request headers (Slowloris, RL-7); at most --request-timeout.', parse: parseDuration(100, DAY) }),
   setting({ key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: ['ROSTER_KEEP_ALIVE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
     description: 'How long an idle keep-alive connection stays open (set above your proxy\'s idle timeout).', parse: parseDuration(0, DAY) }),
+  setting({ key: 'maxConnections', flag: 'max-connections', env: ['ROSTER_MAX_CONNECTIONS'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Most open client connections; further connections are closed at once (RL-8). Keep it below the open-files limit (ulimit -n).', parse: parseInteger(1, 1_000_000) }),
+  setting({ key: 'tenantRateLimit', flag: 'tenant-rate-limit', env: ['ROSTER_TENANT_RATE_LIMIT'], unit: 'requests/s', metavar: 'N', default: 100, defaultText: '100',
+    description: 'Sustained requests per second per tenant (token bucket, after authentication); above it 429 with Retry-After (LD-2). 0 turns the limit off.', parse: parseInteger(0, 1_000_000) }),
+  setting({ key: 'tenantBurst', flag: 'tenant-burst', env: ['ROSTER_TENANT_BURST'], unit: 'requests', metavar: 'N', default: 200, defaultText: '200',
+    description: 'Requests a tenant may send at once above --tenant-rate-limit (the token bucket size; at least the rate).', parse: parseInteger(1, 1_000_000) }),
+  setting({ key: 'tenantMaxInflight', flag: 'tenant-max-inflight', env: ['ROSTER_TENANT_MAX_INFLIGHT'], unit: 'count', metavar: 'N', default: 32, defaultText: '32',
+    description: 'Requests of one tenant being served at the same time; more get 429 with Retry-After (LD-2). 0 turns the limit off.', parse: parseInteger(0, 100_000) }),
   setting({ key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: ['ROSTER_SHUTDOWN_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed (CF-6).', parse: parseDuration(0, DAY) }),
   setting({ key: 'logLevel', flag: 'log-level', env: ['ROSTER_LOG_LEVEL'], unit: 'level', metavar: 'LEVEL', default: 'info', defaultText: 'info',
@@ -131,6 +148,10 @@ export const SETTINGS = [
     description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'queryTimeoutMs', flag: 'query-timeout', env: ['ROSTER_QUERY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 2000, defaultText: '2s',
     description: 'Deadline of one list or search query; past it the request gets 503 with Retry-After. The server is busy until then, for every tenant (docs/storage.md "Query deadline").', parse: parseDuration(1, 10 * 60_000) }),
+  setting({ key: 'writeQueueMax', flag: 'write-queue-max', env: ['ROSTER_WRITE_QUEUE_MAX'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
+    description: 'Write requests that may wait for the writer at once; more get 503 with Retry-After (RL-8).', parse: parseInteger(0, 1_000_000) }),
+  setting({ key: 'writeQueueTimeoutMs', flag: 'write-queue-timeout', env: ['ROSTER_WRITE_QUEUE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'How long a write request may wait for the writer; longer gets 503 with Retry-After (RL-8). 0 waits without limit.', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
 ] as const satisfies readonly Setting[];
@@ -215,6 +236,9 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   const config = out as unknown as Config;
   if (config.defaultPageSize > config.maxResults) {
     throw new ConfigError(`--default-page-size (${config.defaultPageSize}) must not exceed --max-results (${config.maxResults})`);
+  }
+  if (config.tenantRateLimit > 0 && config.tenantBurst < config.tenantRateLimit) {
+    throw new ConfigError(`--tenant-burst (${config.tenantBurst}) must be at least --tenant-rate-limit (${config.tenantRateLimit})`);
   }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(`--headers-timeout (${formatDuration(config.headersTimeoutMs)}) must not exceed --request-timeout (${formatDuration(config.requestTimeoutMs)})`);

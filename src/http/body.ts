@@ -40,7 +40,8 @@ export function checkContentType(header: string | undefined): void {
 /**
  * Reads the body, stopping at `limit` bytes: a Content-Length above the limit is
  * refused before anything is read; a chunked body is counted as it streams and
- * refused as soon as it passes the limit (the caller then closes the connection).
+ * refused as soon as it passes the limit. Either way the rest of the body stays
+ * unread: the caller answers 413 and drains it (`drainBody`) before closing.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
@@ -61,12 +62,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        req.pause();
         finish(payloadTooLarge(`The request body exceeds the limit of ${limit} bytes`));
       } else chunks.push(chunk);
     };
     const onEnd = (): void => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    const onError = (e: Error): void => finish(e);
+    // Node reports a client that went away mid-body as an 'aborted' error: input, not a server fault.
+    const onError = (): void => finish(invalidSyntax('The request body ended early (connection closed)'));
     const onClose = (): void => finish(invalidSyntax('The request body ended early (connection closed)'));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
@@ -107,4 +108,36 @@ export function parseJsonBody(bytes: Buffer): unknown {
     }
   }
   return value;
+}
+
+/** How long `drainBody` reads at most (docs/reliability.md RL-1). */
+export const DRAIN_MAX_MS = 5000;
+
+/**
+ * Reads and discards the rest of a refused body, so that the client, which may
+ * write its whole body before reading, receives the 413 instead of a reset
+ * (closing a socket with unread data makes the kernel send RST, RFC 1122
+ * §4.2.2.13). Resolves when the body ends, the connection closes, `maxBytes`
+ * more bytes have been read or `maxMs` has passed, whichever comes first;
+ * `true` when the whole body was read.
+ */
+export function drainBody(req: IncomingMessage, maxBytes: number, maxMs = DRAIN_MAX_MS): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (whole: boolean): void => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      resolve(whole);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > maxBytes) finish(false);
+    };
+    const onEnd = (): void => finish(true);
+    const onClose = (): void => finish(req.complete);
+    const timer = setTimeout(() => finish(false), maxMs);
+    req.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onClose);
+    req.resume();
+  });
 }

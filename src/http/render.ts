@@ -69,7 +69,11 @@ export function toScimError(e: unknown): { error: ScimError; internal: boolean }
 export function sendError(res: ServerResponse, error: ScimError): void {
   const headers: Record<string, string> = {};
   if (error.status === 401) headers['www-authenticate'] = WWW_AUTHENTICATE;
-  // RELIABILITY CF-4: a 503 tells the client when to retry.
-  if (error.status === 503 && !res.hasHeader('retry-after')) headers['retry-after'] = '5';
+  // docs/reliability.md CF-4: a 503 tells the client when to retry. Whole seconds only
+  // (RFC 9110 §10.2.3 also allows a date; Okta reads only the integer form).
+  const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if ((error.status === 503 || error.status === 429) && !res.hasHeader('retry-after')) {
+    headers['retry-after'] = typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter > 0 ? String(retryAfter) : '5';
+  }
   sendJson(res, error.status, error.toJSON(), headers);
 }

@@ -13,9 +13,10 @@ import { resolvePublicUrl } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store, Tenant } from '../store/store.ts';
 import { authenticate } from './auth.ts';
-import { checkContentType, hasBody, parseJsonBody, readBody } from './body.ts';
+import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
+import { TenantLimiter } from './limits.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
-import { sendError, sendJson, sendStream, toScimError } from './render.ts';
+import { sendError, sendJson, sendStream, SCIM_CONTENT_TYPE, toScimError } from './render.ts';
 import { matchRoute } from './route.ts';
 import type { ScimHandler, ScimRequest } from './types.ts';
 
@@ -59,6 +60,11 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
   let closing: Promise<void> | undefined;
   let inflight = 0;
   let onIdle: (() => void) | undefined;
+  const limiter = new TenantLimiter({
+    ratePerSecond: config.tenantRateLimit,
+    burst: config.tenantBurst,
+    maxInflight: config.tenantMaxInflight,
+  });
 
   const server = createServer(
     {
@@ -79,6 +85,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     },
   );
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // docs/reliability.md RL-8: connections past the cap are closed as they arrive.
+  server.maxConnections = config.maxConnections;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -87,6 +95,10 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     let tenant: Tenant | undefined;
     const logFields: Record<string, unknown> = {};
     res.setHeader('x-request-id', requestId);
+    // Responses carry personal data: no cache may keep them (RFC 9111 §5.2.2.5), and
+    // browsers must not guess another media type (fetch.spec.whatwg.org, X-Content-Type-Options).
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
     if (closing) res.setHeader('connection', 'close');
     res.once('close', () => {
       logger.info(
@@ -128,11 +140,19 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
       }
       tenant = await authenticate(store, req, query, route.tenantId);
+      // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
+      const admission = limiter.admit(tenant.id);
+      if (!admission.ok) {
+        res.setHeader('retry-after', String(admission.retryAfterSeconds));
+        throw admission.error;
+      }
+      res.once('close', admission.release);
       let body: unknown;
       if (BODY_METHODS.has(method)) {
         if (!hasBody(req)) throw invalidSyntax('The request body is empty');
         checkContentType(req.headers['content-type']);
-        const limit = route.segments[0] === 'Bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
+        // Endpoint names match case-insensitively (route.ts), so does the Bulk limit.
+        const limit = route.segments[0]?.toLowerCase() === 'bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
         body = parseJsonBody(await readBody(req, limit));
       }
       const request: ScimRequest = {
@@ -164,10 +184,32 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         res.destroy();
         return;
       }
-      // A body left unread after a 413 is not drained: the connection is closed instead (RL-1).
       if (error.status === 413) res.setHeader('connection', 'close');
+      if (error.status === 413 && !req.complete) {
+        sendTooLarge(req, res, error.toJSON());
+        return;
+      }
       sendError(res, error);
     }
+  }
+
+  /**
+   * A 413 before the body was read (docs/reliability.md RL-1): the whole answer is
+   * written at once, but the connection is ended only after the rest of the body
+   * has been read and discarded, up to --body-drain-limit bytes or 5 seconds;
+   * otherwise a client that writes its whole body before reading gets a reset
+   * (EPIPE/ECONNRESET) and retries, instead of reading why it was refused.
+   */
+  function sendTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(413, { 'content-type': SCIM_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+    res.write(text);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.bodyDrainLimit) {
+      res.end();
+      return;
+    }
+    void drainBody(req, config.bodyDrainLimit).then(() => res.end());
   }
 
   return {

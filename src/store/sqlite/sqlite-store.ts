@@ -28,6 +28,10 @@ export interface SqliteStoreOptions {
   readonly synchronous?: Synchronous;
   /** How long a writer waits for another process's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /** Most transactions waiting for the writer at once; more are refused with 503 (default unbounded; docs/storage.md). */
+  readonly writeQueueMax?: number;
+  /** Longest wait for the writer in ms before a 503 (default 0 = no limit). */
+  readonly writeQueueTimeoutMs?: number;
   /** Called with every SQL statement either connection runs, values inlined (query-plan tests, bench tracing). */
   readonly trace?: (sql: string) => void;
   /** Largest compiled filter cost (default 100); past it 400 `invalidFilter` (docs/filters.md "Caps"). */
@@ -82,7 +86,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     queryTimeoutMs: opts.queryTimeoutMs ?? DEFAULT_QUERY_LIMITS.queryTimeoutMs,
     now: opts.now ?? DEFAULT_QUERY_LIMITS.now,
   };
-  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits);
+  const mutex = new Mutex({ maxWaiting: opts.writeQueueMax, maxWaitMs: opts.writeQueueTimeoutMs });
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits, mutex);
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -91,13 +96,14 @@ class SqliteStoreImpl implements SqliteStore {
   readonly settings: { journalMode: string; synchronous: string };
   readonly #writer: SqliteOps;
   readonly #reader: SqliteOps;
-  readonly #mutex = new Mutex();
+  readonly #mutex: Mutex;
   readonly #wstmts: StatementCache;
   readonly #rstmts: StatementCache;
   #closed = false;
 
-  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits) {
+  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex) {
     this.file = file;
+    this.#mutex = mutex;
     this.#writer = new SqliteOps(writer, registry, limits);
     this.#reader = new SqliteOps(reader, registry, limits);
     this.#wstmts = this.#writer.stmts;
@@ -290,7 +296,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    const release = await this.#mutex.acquire();
+    const release = await this.#mutex.acquire({ bounded: false });
     try {
       this.#closed = true;
       this.#reader.db.close();

@@ -7,7 +7,8 @@
 import { forbidden, notFound } from '../scim/errors.ts';
 import { listResponse } from '../scim/messages.ts';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../scim/schema/types.ts';
-import type { ScimEnv } from './scim-env.ts';
+import { MAX_ATTRIBUTE_NAMES } from '../scim/schema/project.ts';
+import type { ScimEnv, ScimLimits } from './scim-env.ts';
 import type { ScimRequest, ScimResponse } from './types.ts';
 
 const SPC_URN = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
@@ -20,6 +21,25 @@ const RESOURCE_TYPE_URN = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
  * listed in `schemas` (RFC 7643 §3), so clients that do not know it ignore it.
  */
 export const ROSTER_SPC_URN = 'urn:ietf:params:scim:schemas:extension:roster:2.0:ServiceProviderConfig';
+
+/** The limits RFC 7643 §5 has no field for (docs/scim-api.md "Limits advertised in ServiceProviderConfig"). */
+export function rosterLimits(l: ScimLimits): Record<string, number> {
+  return {
+    // Most values of one multi-valued attribute (Group members aside); more is 400 invalidValue.
+    maxMultiValued: l.maxMultiValued,
+    // Most members of one group; more is 400 invalidValue.
+    maxGroupMembers: l.maxGroupMembers,
+    // List responses carry members/groups only for resources with at most this many.
+    listMaxMembers: l.listMaxMembers,
+    // Most operations of one PATCH request; more is 400 tooMany.
+    maxPatchOperations: l.maxOperations,
+    // Longest filter and deepest nesting; past either is 400 invalidFilter.
+    filterMaxLength: l.filterMaxLength,
+    filterMaxDepth: l.filterMaxDepth,
+    // Most names in attributes / excludedAttributes; more is 400 invalidValue.
+    maxAttributeNames: MAX_ATTRIBUTE_NAMES,
+  };
+}
 
 /** RFC 7643 §5 plus RFC 9865 §4 `pagination` plus Roster's limits (`ROSTER_SPC_URN`). */
 export function serviceProviderConfig(env: ScimEnv, baseUrl: string): Record<string, unknown> {
@@ -50,10 +70,7 @@ export function serviceProviderConfig(env: ScimEnv, baseUrl: string): Record<str
       maxPageSize: l.maxResults,
       cursorTimeout: l.cursorTimeoutSeconds,
     },
-    [ROSTER_SPC_URN]: {
-      // Most values of one multi-valued attribute (Group members aside); more is 400 invalidValue.
-      maxMultiValued: l.maxMultiValued,
-    },
+    [ROSTER_SPC_URN]: rosterLimits(l),
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
   };
 }

@@ -28,7 +28,15 @@ describe('discovery', () => {
     assert.equal(r.status, 200);
     const c = r.body;
     assert.deepEqual(c.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', ROSTER_SPC]);
-    assert.deepEqual(c[ROSTER_SPC], { maxMultiValued: srv.config.maxMultiValued });
+    assert.deepEqual(c[ROSTER_SPC], {
+      maxMultiValued: srv.config.maxMultiValued,
+      maxGroupMembers: srv.config.maxGroupMembers,
+      listMaxMembers: srv.config.listMaxMembers,
+      maxPatchOperations: srv.config.maxPatchOperations,
+      filterMaxLength: srv.config.filterMaxLength,
+      filterMaxDepth: srv.config.filterMaxDepth,
+      maxAttributeNames: 200,
+    });
     assert.equal(c.patch.supported, true);
     assert.equal(c.bulk.supported, true);
     assert.equal(c.bulk.maxOperations, srv.config.bulkMaxOperations);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IDPS } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
 import { profileFor } from './index.ts';
 import { patchOp, request } from './test-support.ts';
 import type { RequestSpec } from './test-support.ts';

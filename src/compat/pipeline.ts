@@ -6,7 +6,9 @@
 import type { ScimRequest } from '../http/types.ts';
 import { isScimError } from '../scim/errors.ts';
 import type { ResourceSchema, SchemaRegistry } from '../scim/schema/types.ts';
-import type { IdpName, IgnoredItem, ResourceKind } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
+import type { ResourceKind } from '../domain/resource.ts';
+import type { IdpName } from '../domain/tenant.ts';
 import { getKey, isObject, keyOf } from './json.ts';
 import type { CompatProfile, CompatResult } from './profile.ts';
 import { TOLERANT } from './tolerant.ts';

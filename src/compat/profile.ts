@@ -7,7 +7,8 @@
  * documented deviations and says which rewrites fired. The core stays strict.
  */
 import type { ScimRequest } from '../http/types.ts';
-import type { IdpName, IgnoredItem } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
+import type { IdpName } from '../domain/tenant.ts';
 
 export interface CompatResult {
   /** The request the core should see: the input itself when nothing changed, else a new request with a new body/query. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { IDPS } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
 import { profileFor } from './index.ts';
 import { SKIPPED } from './pipeline.ts';
 import { request } from './test-support.ts';

@@ -1,7 +1,7 @@
 /** Builds `ScimRequest`s for the compat unit tests (no server involved). */
 import { pino } from 'pino';
 import type { ScimRequest } from '../http/types.ts';
-import type { IdpName } from '../store/store.ts';
+import type { IdpName } from '../domain/tenant.ts';
 
 const log = pino({ level: 'silent' });
 

@@ -12,16 +12,8 @@ import type { SqliteDb } from './connection.ts';
 import { QueryDeadlineExceeded } from './errors.ts';
 import { DEFAULT_FILTER_MAX_COST } from '../sql/filter-cost.ts';
 import type { Transaction } from 'better-sqlite3';
-import type {
-  LoadedResource,
-  Member,
-  MembershipDelta,
-  QueryOptions,
-  QueryResult,
-  ResourceKind,
-  StoredResource,
-  StoreTx,
-} from '../store.ts';
+import type { LoadedResource, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
+import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
 
 /** A resources row as selected by `RESOURCE_COLUMNS`. */
 export interface ResourceRow {

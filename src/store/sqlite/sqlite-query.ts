@@ -16,7 +16,8 @@ import { AliasNames } from '../sql/attribute-source.ts';
 import type { CompileContext } from '../sql/compile-filter.ts';
 import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-ops.ts';
 import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
-import type { LoadedResource, Member, MemberPage, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
+import type { LoadedResource, MemberPage, QueryOptions, QueryResult } from '../store.ts';
+import type { Member, ResourceKind } from '../../domain/resource.ts';
 
 export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
   // One read snapshot for the count, the page and its members (the wrapper is built once per connection),

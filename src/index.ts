@@ -60,7 +60,7 @@ export type { ScimHandler, ScimRequest, ScimResponse } from './http/types.ts';
 export { profileFor } from './compat/index.ts';
 export { PROFILE_MAPPING, toPlatformProfile } from './directory/profile.ts';
 export type { PlatformProfile, ProfileMapping } from './directory/profile.ts';
-export type { CompatProfile, CompatResult } from './compat/profile.ts';
+export type { CompatProfile, CompatRequest, CompatResult } from './compat/profile.ts';
 export { loadConfig, SETTINGS } from './config.ts';
 export type { Config } from './config.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The Store contract suite (DESIGN "one contract suite for the Store interface"):
+ * The Store contract suite (docs/principles.md rule 11):
  * call `runStoreContract(name, open)` from each implementation's test file.
  * `open` must return a fresh, empty store each time.
  */

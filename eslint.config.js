@@ -12,6 +12,32 @@ const NO_CRYPTO_HASH = {
   ],
 };
 
+// The dependency shape of src/ (README.md "Layout"; test/architecture.test.ts checks the
+// same rules over the whole import graph, plus cycles). A relative import leaves a layer
+// folder when it climbs as many `../` as the file is deep, so each rule is stated per depth.
+const MAX_DEPTH = 4;
+// The protocol core and the domain are pure: no I/O, no HTTP, no database (docs/principles.md rule 1).
+const NO_IO = [{ group: ['node:fs*', 'node:http*', 'node:net', 'better-sqlite3', 'pg'], message: 'No I/O here (docs/principles.md rule 1).' }];
+
+/**
+ * `no-restricted-imports` for the files of `src/<layer>/`: with `only`, imports outside
+ * the layer may reach just those layers (nothing else of ours, not even `src/config.ts`);
+ * with `never`, they may not reach those layers.
+ */
+function layerRule(layer, { only, never, patterns = [] }) {
+  const list = (ls) => ls.map((l) => `src/${l}`).join(', ');
+  const what = only === undefined ? `may not import ${list(never)}` : only.length > 0 ? `may import only ${list(only)} of ours` : 'imports nothing else of ours';
+  const message = `src/${layer} ${what} (README.md "Layout").`;
+  return Array.from({ length: MAX_DEPTH }, (_, i) => {
+    const up = `^(?:\\.\\./){${i + 1}}`;
+    const regex = only ? `${up}(?!(?:${only.join('|')})/)` : `${up}(?:${never.join('|')})/`;
+    return {
+      files: [`src/${layer}/${'*/'.repeat(i)}*.ts`],
+      rules: { 'no-restricted-imports': ['error', { ...NO_CRYPTO_HASH, patterns: [...patterns, { regex, message }] }] },
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -27,11 +53,11 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'crypto', property: 'hash', message: 'crypto.hash needs Node >= 20.12; use createHash().' }],
     },
   },
-  {
-    // The protocol core is pure: no I/O, no HTTP, no database (DESIGN rule 1).
-    files: ['src/scim/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { ...NO_CRYPTO_HASH, patterns: ['node:fs*', 'node:http*', 'node:net', 'better-sqlite3', 'pg', '../../store/*', '../../http/*', '../store/*', '../http/*'] }],
-    },
-  },
+  ...layerRule('scim', { only: [], patterns: NO_IO }),
+  ...layerRule('domain', { only: ['scim'], patterns: NO_IO }),
+  ...layerRule('compat', { only: ['scim', 'domain'] }),
+  ...layerRule('store', { only: ['scim', 'domain'] }),
+  ...layerRule('directory', { never: ['http', 'cli'] }),
+  ...layerRule('tenants', { never: ['http', 'cli'] }),
+  ...layerRule('http', { never: ['cli'] }),
 );

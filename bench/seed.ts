@@ -11,7 +11,7 @@ import { defaultRegistry } from '../src/scim/schema/registry.ts';
 import { validateResource } from '../src/scim/schema/validate.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Synchronous } from '../src/store/sqlite/connection.ts';
-import type { Member } from '../src/store/store.ts';
+import type { Member } from '../src/domain/resource.ts';
 import { GROUP_SCHEMA, USER_SCHEMA } from '../src/scim/schema/types.ts';
 import type { ScimResource } from '../src/scim/schema/types.ts';
 import { createTenant } from '../src/tenants/tenants.ts';

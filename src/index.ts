@@ -14,7 +14,8 @@ import { createRosterServer } from './http/app.ts';
 import { createLogger } from './http/logging.ts';
 import type { ListeningAddress, RosterHttpServer } from './http/server.ts';
 import type { ScimHandler } from './http/types.ts';
-import type { IdpName, Store } from './store/store.ts';
+import type { Store } from './store/store.ts';
+import type { IdpName } from './domain/tenant.ts';
 import { createTenant, deleteTenant, listTenants, revokeKeys, rotateKey } from './tenants/tenants.ts';
 import type { CreatedTenant, RevokedKeys, RotatedKey, TenantSummary } from './tenants/tenants.ts';
 
@@ -47,8 +48,10 @@ export type { PrecisProfile } from './scim/schema/precis.ts';
 export * from './scim/messages.ts';
 
 // ── Server pieces ────────────────────────────────────────────────────────────
-export type { Store, StoreTx, Tenant, IdpName, Member, MembershipDelta } from './store/store.ts';
-export { IDPS } from './store/store.ts';
+export type { Store, StoreTx } from './store/store.ts';
+export type { Member, MembershipDelta } from './domain/resource.ts';
+export type { Tenant, IdpName } from './domain/tenant.ts';
+export { IDPS } from './domain/tenant.ts';
 export { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { SqliteStore, SqliteStoreOptions } from './store/sqlite/sqlite-store.ts';
 export { createScimHandler } from './http/scim-routes.ts';
@@ -57,7 +60,7 @@ export type { ScimHandler, ScimRequest, ScimResponse } from './http/types.ts';
 export { profileFor } from './compat/index.ts';
 export { PROFILE_MAPPING, toPlatformProfile } from './directory/profile.ts';
 export type { PlatformProfile, ProfileMapping } from './directory/profile.ts';
-export type { CompatProfile, CompatResult } from './compat/profile.ts';
+export type { CompatProfile, CompatRequest, CompatResult } from './compat/profile.ts';
 export { loadConfig, SETTINGS } from './config.ts';
 export type { Config } from './config.ts';
 

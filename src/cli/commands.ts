@@ -4,7 +4,7 @@
  */
 import { SETTINGS } from '../config.ts';
 import type { SettingKey } from '../config.ts';
-import { IDPS } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
 import type { CommandSpec } from './types.ts';
 
 const DB_SETTINGS: readonly SettingKey[] = ['db', 'sqliteSynchronous', 'sqliteBusyTimeoutMs'];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IDPS } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
 import { profileFor } from './index.ts';
-import { patchOp, request } from './test-support.ts';
-import type { RequestSpec } from './test-support.ts';
+import { patchOp, request } from './requests.test-support.ts';
+import type { RequestSpec } from './requests.test-support.ts';
 
 interface Case {
   readonly name: string;
@@ -123,6 +123,8 @@ describe('shared tolerances (every profile)', () => {
         assert.deepEqual(out.applied.filter((n) => !n.includes('.')), c.applied);
         assert.deepEqual(req.body, frozen, 'the input request is never mutated');
         if (c.applied.length === 0) assert.equal(out.request, req);
+        assert.equal(out.request.tenant, req.tenant, 'fields the profile does not read are carried through');
+        assert.equal(out.request.headers, req.headers);
       });
     }
   }

@@ -11,7 +11,7 @@
  */
 import type { AttributeDefinition } from '../scim/schema/types.ts';
 import { getKey, isObject, keyOf, patchOperations } from './json.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './step.ts';
 import type { Unit } from './units.ts';
 import { tryParsePath, visitPatchOperation, visitResource } from './walk.ts';
 import type { AttrVisitor } from './walk.ts';

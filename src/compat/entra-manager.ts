@@ -5,7 +5,7 @@
 import type { ResourceSchema } from '../scim/schema/types.ts';
 import { ENTERPRISE_USER_SCHEMA } from '../scim/schema/types.ts';
 import { getKey, isObject, keyOf, patchOperations, sameName, schemasOf } from './json.ts';
-import type { CompatContext } from './pipeline.ts';
+import type { CompatContext } from './step.ts';
 import type { PatchUnit, ResourceUnit } from './units.ts';
 import { tryParsePath } from './walk.ts';
 

@@ -15,7 +15,7 @@ import { FIRST, LAST, visitUnit } from './common.ts';
 import { flattenValuePathCompare, quoteBareValues } from './filter-quote.ts';
 import { getKey, isObject, keyOf, patchOperations, sameName, schemasOf } from './json.ts';
 import { defineProfile } from './pipeline.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './step.ts';
 import type { CompatProfile } from './profile.ts';
 import { extensionOf, tryParsePath } from './walk.ts';
 import { fixEnterpriseTypo, normaliseManagerBlock, normaliseManagerOp } from './entra-manager.ts';

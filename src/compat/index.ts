@@ -4,7 +4,7 @@
  */
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
-import type { IdpName } from '../store/store.ts';
+import type { IdpName } from '../domain/tenant.ts';
 import { entraProfile } from './entra.ts';
 import { genericProfile } from './generic.ts';
 import { googleProfile } from './google.ts';

@@ -16,7 +16,7 @@ import type { SchemaRegistry } from '../scim/schema/types.ts';
 import { FIRST, LAST, visitUnit } from './common.ts';
 import { keyOf } from './json.ts';
 import { defineProfile } from './pipeline.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './step.ts';
 import type { CompatProfile } from './profile.ts';
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { profileFor } from './index.ts';
-import { patchOp, request } from './test-support.ts';
-import type { RequestSpec } from './test-support.ts';
+import { patchOp, request } from './requests.test-support.ts';
+import type { RequestSpec } from './requests.test-support.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

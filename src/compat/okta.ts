@@ -11,7 +11,7 @@ import type { SchemaRegistry } from '../scim/schema/types.ts';
 import { FIRST, LAST } from './common.ts';
 import { getKey, isObject, keyOf, patchOperations } from './json.ts';
 import { defineProfile } from './pipeline.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './step.ts';
 import type { CompatProfile } from './profile.ts';
 
 const pathless = (op: Record<string, unknown>): boolean => {

@@ -21,7 +21,7 @@ import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../scim/schem
 import { FIRST, LAST, visitUnit } from './common.ts';
 import { isObject, keyOf, sameName, schemasOf } from './json.ts';
 import { defineProfile } from './pipeline.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './step.ts';
 import type { CompatProfile } from './profile.ts';
 
 /** Pre-RFC core URNs seen in OneLogin templates ([log], [template-core]). */

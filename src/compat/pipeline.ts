@@ -3,29 +3,17 @@
  * `CompatResult`. Steps edit a private deep copy; the input request is never
  * mutated, and is returned as is when no step rewrote anything.
  */
-import type { ScimRequest } from '../http/types.ts';
 import { isScimError } from '../scim/errors.ts';
 import type { ResourceSchema, SchemaRegistry } from '../scim/schema/types.ts';
-import type { IdpName, IgnoredItem, ResourceKind } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
+import type { ResourceKind } from '../domain/resource.ts';
+import type { IdpName } from '../domain/tenant.ts';
 import { getKey, isObject, keyOf } from './json.ts';
-import type { CompatProfile, CompatResult } from './profile.ts';
+import type { CompatProfile, CompatRequest, CompatResult } from './profile.ts';
+import type { CompatContext, Step } from './step.ts';
 import { TOLERANT } from './tolerant.ts';
 import { bodyUnit, bulkUnits, isSearch, kindOf } from './units.ts';
 import type { FilterUnit, Unit } from './units.ts';
-
-export interface CompatContext {
-  /** The schema of a resource type, or undefined when the registry lacks it. */
-  schema(type: ResourceKind): ResourceSchema | undefined;
-  /** Records a normalisation that rewrote the request. */
-  rewrote(name: string): void;
-  /** Records a tolerance the core handles itself (nothing rewritten; logged). */
-  noted(name: string): void;
-  /** Records something the request carried that was dropped, unknown to Roster (logged and kept per tenant). */
-  ignored(kind: IgnoredItem['kind'], name: string): void;
-}
-
-/** One normalisation: edits the unit in place and reports through `ctx`. */
-export type Step = (unit: Unit, ctx: CompatContext) => void;
 
 export interface ProfileDefinition {
   readonly idp: IdpName;
@@ -43,7 +31,7 @@ export interface ProfileDefinition {
 /** Name recorded when a step failed unexpectedly and the request passed through untouched. */
 export const SKIPPED = 'compat.skipped';
 
-function collectUnits(req: ScimRequest, body: unknown): Unit[] {
+function collectUnits(req: CompatRequest, body: unknown): Unit[] {
   const units: Unit[] = [];
   const segs = req.segments;
   if (req.method.toUpperCase() === 'POST' && segs.length === 1 && segs[0]?.toLowerCase() === 'bulk') {
@@ -82,7 +70,7 @@ export function defineProfile(def: ProfileDefinition, registry: SchemaRegistry):
 
   return Object.freeze({
     idp: def.idp,
-    normalise(req: ScimRequest): CompatResult {
+    normalise<R extends CompatRequest>(req: R): CompatResult<R> {
       const applied: string[] = [];
       const ignored: IgnoredItem[] = [];
       let changed = false;

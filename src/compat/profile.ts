@@ -6,12 +6,29 @@
  * `profileFor(tenant.idp).normalise(req)`, which rewrites only that provider's
  * documented deviations and says which rewrites fired. The core stays strict.
  */
-import type { ScimRequest } from '../http/types.ts';
-import type { IdpName, IgnoredItem } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
+import type { IdpName } from '../domain/tenant.ts';
 
-export interface CompatResult {
-  /** The request the core should see: the input itself when nothing changed, else a new request with a new body/query. */
-  readonly request: ScimRequest;
+/**
+ * What a profile reads of a request. Structural: the HTTP layer's `ScimRequest`
+ * satisfies it, so the dependency points `http → compat` (README.md "Layout").
+ */
+export interface CompatRequest {
+  readonly method: string;
+  /** Path segments after the SCIM base URL, decoded: `/Users/abc` → `['Users','abc']`. */
+  readonly segments: readonly string[];
+  readonly query: URLSearchParams;
+  /** Parsed JSON body (undefined when there was none). */
+  readonly body: unknown;
+}
+
+/** A profile's answer for a request of type `R` (whatever else `R` carries is kept). */
+export interface CompatResult<R extends CompatRequest = CompatRequest> {
+  /**
+   * The request the core should see: the input itself when nothing changed, else a
+   * copy of it (every other field kept) with a new body/query.
+   */
+  readonly request: R;
   /**
    * Short stable names of the normalisations that fired (e.g. `op-case`, `bool-string`,
    * `entra.manager-shape`, `okta.pathless-deactivate`), for the request's log line and
@@ -37,5 +54,5 @@ export interface CompatProfile {
    * Pure: no I/O, never mutates `req`, never throws (anything the profile does not
    * recognise passes through untouched for the core to judge).
    */
-  normalise(req: ScimRequest): CompatResult;
+  normalise<R extends CompatRequest>(req: R): CompatResult<R>;
 }

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { IDPS } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
 import { profileFor } from './index.ts';
 import { SKIPPED } from './pipeline.ts';
-import { request } from './test-support.ts';
+import { request } from './requests.test-support.ts';
 
 const names = fc.constantFrom(
   'userName', 'active', 'emails', 'primary', 'manager', 'members', 'value', 'schemas', 'id', 'password', 'name.givenName',

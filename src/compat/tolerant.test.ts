@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { profileFor } from './index.ts';
-import { patchOp, request } from './test-support.ts';
-import type { IdpName } from '../store/store.ts';
+import { patchOp, request } from './requests.test-support.ts';
+import type { IdpName } from '../domain/tenant.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

@@ -17,7 +17,7 @@ import { resolveTarget } from '../scim/patch/target.ts';
 import { subAttributeOf } from '../scim/schema/lookup.ts';
 import type { AttributeDefinition, ResourceSchema } from '../scim/schema/types.ts';
 import { getKey, isObject, keyOf, patchOperations, sameName } from './json.ts';
-import type { CompatContext, Step } from './pipeline.ts';
+import type { CompatContext, Step } from './step.ts';
 import { extensionOf, tryParsePath } from './walk.ts';
 
 /** Keys the PATCH core never reads as attribute names (src/scim/patch/apply.ts). */

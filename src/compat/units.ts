@@ -4,7 +4,7 @@
  * the same inside each `/Bulk` operation. Units point into a private copy of the
  * body, so steps edit them in place without touching the caller's request.
  */
-import type { ResourceKind } from '../store/store.ts';
+import type { ResourceKind } from '../domain/resource.ts';
 import { isObject, keyOf } from './json.ts';
 
 export interface ResourceUnit {

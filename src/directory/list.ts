@@ -6,7 +6,8 @@
 import { checkFilter } from '../scim/filter/evaluate.ts';
 import type { DirectoryContext, ReadOptions } from './resources.ts';
 import type { Filter } from '../scim/filter/ast.ts';
-import type { Keyset, LoadedResource, ResourceKind, SortSpec } from '../store/store.ts';
+import type { Keyset, LoadedResource, SortSpec } from '../store/store.ts';
+import type { ResourceKind } from '../domain/resource.ts';
 
 export interface ListQuery {
   readonly filter?: Filter;

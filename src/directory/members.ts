@@ -4,7 +4,8 @@
  * member `type` is the actual kind of the referenced resource.
  */
 import { invalidValue } from '../scim/errors.ts';
-import type { Member, MembershipDelta, ResourceKind, StoreTx } from '../store/store.ts';
+import type { StoreTx } from '../store/store.ts';
+import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.ts';
 
 /** The members given in a Group body (`members` as canonicalised by validation). */
 export function membersFromBody(raw: unknown): { value: string; type?: string; display?: string }[] {

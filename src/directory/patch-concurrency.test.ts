@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isScimError } from '../scim/errors.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
-import { tenant } from '../store/store-contract.ts';
+import { tenant } from '../store/store-contract.test-support.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';

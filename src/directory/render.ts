@@ -2,7 +2,8 @@
  * Stored resource → SCIM JSON (RFC 7643 §3): `schemas`, `id`, the stored body,
  * `members` (Group) or `groups` (User) when not empty, and `meta`. Projection is applied after.
  */
-import type { LoadedResource, Member } from '../store/store.ts';
+import type { LoadedResource } from '../store/store.ts';
+import type { Member } from '../domain/resource.ts';
 import type { ResourceSchema, ScimResource } from '../scim/schema/types.ts';
 
 /** The weak entity tag of a version (RFC 7644 §3.14: `meta.version` equals the ETag). */

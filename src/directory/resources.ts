@@ -16,7 +16,8 @@ import type { ValidateOptions } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { checkGroupSize, distinctCount, isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { jsonEqual } from '../scim/schema/json.ts';
-import type { LoadedResource, ResourceKind, Store, StoredResource, StoreTx } from '../store/store.ts';
+import type { LoadedResource, Store, StoredResource, StoreTx } from '../store/store.ts';
+import type { ResourceKind } from '../domain/resource.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
 
 /** Everything a use case needs; the tenant is a parameter (DESIGN rule 6). */

@@ -8,7 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import { unauthorized } from '../scim/errors.ts';
 import type { ScimError } from '../scim/errors.ts';
-import type { Store, Tenant } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { Tenant } from '../domain/tenant.ts';
 import { verifyApiKey } from '../tenants/api-keys.ts';
 
 /** RFC 6750 §3: the challenge sent with every 401. */

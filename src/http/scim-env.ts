@@ -6,7 +6,8 @@ import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
-import type { IgnoredItem, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
 import type { ScimRequest } from './types.ts';
 
 /** Limits advertised in `/ServiceProviderConfig` and enforced by the routes. */

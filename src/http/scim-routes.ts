@@ -15,7 +15,7 @@ import { profileFor } from '../compat/index.ts';
 import { recordIgnored } from './scim-env.ts';
 import type { CompatProfile } from '../compat/profile.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
-import type { IdpName } from '../store/store.ts';
+import type { IdpName } from '../domain/tenant.ts';
 import type { ScimEnv, ScimHandlerDeps } from './scim-env.ts';
 import type { ScimHandler, ScimRequest, ScimResponse } from './types.ts';
 

@@ -4,7 +4,8 @@
  * hands a `ScimRequest` to the SCIM handler and writes the `ScimResponse` it returns.
  */
 import type { Logger } from 'pino';
-import type { IgnoredItem, Tenant } from '../store/store.ts';
+import type { IgnoredItem } from '../domain/ignored-input.ts';
+import type { Tenant } from '../domain/tenant.ts';
 
 export interface ScimRequest {
   readonly method: string;

@@ -1,12 +1,14 @@
 /**
- * The storage contract. Every method takes the tenant explicitly (DESIGN rule 6);
- * the SQLite store implements it now, a PostgreSQL store later, with no change to
- * the core, the directory or the HTTP layer.
+ * The storage contract. Every method takes the tenant explicitly (docs/principles.md
+ * rule 6); the SQLite store implements it now, a PostgreSQL store later, with no change
+ * to the core, the directory or the HTTP layer. The domain types it stores (tenants,
+ * keys, members, ignored input) live in `src/domain`.
  */
 import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type { ScimResource } from '../scim/schema/types.ts';
-
-export type ResourceKind = 'User' | 'Group';
+import type { IgnoredInputRecord, IgnoredItem } from '../domain/ignored-input.ts';
+import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.ts';
+import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
 
 /** A resource as stored: the body without `id`, `meta`, `members` (Group) and `groups` (User). */
 export interface StoredResource {
@@ -19,25 +21,6 @@ export interface StoredResource {
   /** ISO 8601 timestamps (UTC, millisecond precision). */
   readonly created: string;
   readonly lastModified: string;
-}
-
-/** A group member row (RFC 7643 §4.2 `members`). */
-export interface Member {
-  readonly value: string;
-  readonly type: ResourceKind;
-  readonly display?: string;
-}
-
-/**
- * A membership change computed by PATCH/PUT: applied as row inserts/deletes so
- * adding one member costs the same in a group of 10 as in one of 1,000,000.
- */
-export interface MembershipDelta {
-  /** Replace the whole member list (PUT, or PATCH `replace members`). */
-  readonly replace?: readonly Member[];
-  readonly add: readonly Member[];
-  /** Member ids to remove. */
-  readonly remove: readonly string[];
 }
 
 export interface SortSpec {
@@ -90,45 +73,6 @@ export interface LoadedResource extends StoredResource {
   readonly groups?: readonly { value: string; display?: string; type: 'direct' }[];
   /** The sort key value of this row when a sort was requested (for cursors). */
   readonly sortValue?: string | number | boolean | null;
-}
-
-export interface Tenant {
-  readonly id: string;
-  readonly name: string;
-  readonly idp: IdpName;
-  readonly createdAt: string;
-}
-
-export const IDPS = ['entra', 'okta', 'jumpcloud', 'onelogin', 'google', 'generic'] as const;
-export type IdpName = (typeof IDPS)[number];
-
-export interface ApiKeyRecord {
-  /** The public id part of the key (looked up, never secret). */
-  readonly id: string;
-  readonly tenantId: string;
-  /** SHA-256 digest of the secret part (hex). */
-  readonly digest: string;
-  /** Last 4 characters, for display. */
-  readonly last4: string;
-  readonly createdAt: string;
-  /** When set, the key stops working at this instant (rotation grace, revocation). */
-  readonly expiresAt: string | null;
-}
-
-/** Something a request carried that Roster ignored (docs/identity-providers.md "Ignored input"). */
-export interface IgnoredItem {
-  /** `schema` (an extension URN), `attribute` (an attribute or sub-attribute path), `member` (a member id). */
-  readonly kind: string;
-  readonly name: string;
-}
-
-/** One row of a tenant's ignored-input record. */
-export interface IgnoredInputRecord extends IgnoredItem {
-  /** ISO 8601 timestamps (UTC) of the first and the latest request that carried it. */
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  /** How many requests carried it. */
-  readonly count: number;
 }
 
 /** Operations inside one transaction. */

@@ -14,7 +14,8 @@
  * `crypto.timingSafeEqual`, never `===`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRecord, Store, Tenant } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
 
 export const API_KEY_PREFIX = 'roster_';
 const ID_LENGTH = 16;

@@ -4,8 +4,9 @@
  * Plaintext keys are returned exactly once, by `createTenant` and `rotateKey`
  * (AU-4). Every change is one store transaction (docs/cli.md).
  */
-import { IDPS } from '../store/store.ts';
-import type { ApiKeyRecord, IdpName, Store, Tenant } from '../store/store.ts';
+import { IDPS } from '../domain/tenant.ts';
+import type { Store } from '../store/store.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../domain/tenant.ts';
 import type { Config } from '../config.ts';
 import { resolvePublicUrl } from '../config.ts';
 import { generateApiKey, isExpired, maskApiKey, randomString } from './api-keys.ts';

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { IdpName } from '../../src/store/store.ts';
+import type { IdpName } from '../../src/domain/tenant.ts';
 import { scim, startTestServer } from '../helpers/server.ts';
 import type { ScimCall, ScimResult, TestServer } from '../helpers/server.ts';
 

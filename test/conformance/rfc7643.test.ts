@@ -3,11 +3,11 @@
  * to the real server and read back (every attribute sent comes back as sent,
  * except readOnly and writeOnly ones; `id` and `meta` are issued by the server),
  * and the discovery examples (§8.5–§8.7.1) are checked against what Roster serves.
- * The example resources come from `src/scim/schema/rfc-examples.ts`.
+ * The example resources come from `src/scim/schema/rfc-examples.test-support.ts`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { enterpriseUser, fullUser, group as exampleGroup, minimalUser } from '../../src/scim/schema/rfc-examples.ts';
+import { enterpriseUser, fullUser, group as exampleGroup, minimalUser } from '../../src/scim/schema/rfc-examples.test-support.ts';
 import { ENTERPRISE, GROUP, startTestServer, tenant, USER } from '../http/scim-helpers.ts';
 import type { Client, TestServer } from '../http/scim-helpers.ts';
 

@@ -17,7 +17,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createRosterServer } from '../../src/http/app.ts';
 import { createLogger } from '../../src/http/logging.ts';
 import type { ScimHandler } from '../../src/http/types.ts';
-import type { IdpName, Store, Tenant } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { IdpName, Tenant } from '../../src/domain/tenant.ts';
 import { createTenant as createTenantRecord } from '../../src/tenants/tenants.ts';
 
 export interface TestServerOptions {

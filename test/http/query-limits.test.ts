@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ERROR, SEARCH, q, startTestServer, tenant } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
-import { userRes } from '../../src/store/store-contract.ts';
+import { userRes } from '../../src/store/store-contract.test-support.ts';
 
 const orOf = (term: (i: number) => string, n: number): string => Array.from({ length: n }, (_, i) => term(i)).join(' or ');
 

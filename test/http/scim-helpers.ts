@@ -1,7 +1,8 @@
 /** Shared fixtures for the SCIM route tests (test/http/scim-*.test.ts). */
 import { scim, startTestServer } from '../helpers/server.ts';
 import type { ScimCall, TestServer } from '../helpers/server.ts';
-import type { IdpName, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { IdpName } from '../../src/domain/tenant.ts';
 
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

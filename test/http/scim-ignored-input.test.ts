@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BULK_REQ, ENTERPRISE, PATCH_OP, USER, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
-import type { IdpName } from '../../src/store/store.ts';
+import type { IdpName } from '../../src/domain/tenant.ts';
 
 const CUSTOM = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 const COST = `${CUSTOM}:costCenter`;

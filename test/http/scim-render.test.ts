@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BULK_REQ, ERROR, GROUP, SEARCH, createGroup, createUser, group, patch, q, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
-import type { Member } from '../../src/store/store.ts';
+import type { Member } from '../../src/domain/resource.ts';
 
 const sortedIds = (xs: readonly { value: string }[]): string[] => xs.map((m) => m.value).sort();
 

@@ -1,7 +1,7 @@
 /**
  * Group membership under PATCH. `members` is never written into the stored body:
  * operations accumulate, in order, into a delta of rows to insert and delete
- * (DESIGN rule 7), so one add costs the same in a group of ten as of a million.
+ * (docs/principles.md rule 7), so one add costs the same in a group of ten as of a million.
  */
 import { invalidValue } from '../errors.ts';
 import { coerceSingleValue } from '../schema/validate.ts';

@@ -3,7 +3,7 @@
  *
  * `PatchMember` and `PatchMembershipDelta` are structurally identical to the
  * store's `Member` and `MembershipDelta` (`src/store/store.ts`); they are restated
- * here because `src/scim` imports nothing else of ours (DESIGN rule 1).
+ * here because `src/scim` imports nothing else of ours (docs/principles.md rule 1).
  */
 import type { PatchPath } from '../filter/ast.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readAttribute, removeAttribute, writeAttribute } from './access.ts';
 import { defaultRegistry } from './registry.ts';
-import { enterpriseUser, fullUser } from './rfc-examples.ts';
+import { enterpriseUser, fullUser } from './rfc-examples.test-support.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT, USER_SCHEMA } from './types.ts';
 
 const users = defaultRegistry.resourceSchema('User');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { isScimError } from '../errors.ts';
 import { compileProjection, MAX_ATTRIBUTE_NAMES, parseAttributeList, projectResource } from './project.ts';
 import { defaultRegistry } from './registry.ts';
-import { enterpriseUser, fullUser, group } from './rfc-examples.ts';
+import { enterpriseUser, fullUser, group } from './rfc-examples.test-support.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT, USER_SCHEMA } from './types.ts';
 
 const users = defaultRegistry.resourceSchema('User');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { defaultRegistry } from './registry.ts';
-import { enterpriseUser, fullUser } from './rfc-examples.ts';
+import { enterpriseUser, fullUser } from './rfc-examples.test-support.ts';
 import { compareCodePoints, compareSortValues, sortValue } from './sort.ts';
 import type { SortValue } from './sort.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT } from './types.ts';

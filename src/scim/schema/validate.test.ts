@@ -5,7 +5,7 @@ import { isScimError } from '../errors.ts';
 import type { ScimType } from '../errors.ts';
 import { projectResource } from './project.ts';
 import { defaultRegistry } from './registry.ts';
-import { enterpriseUser, fullUser, group, minimalUser } from './rfc-examples.ts';
+import { enterpriseUser, fullUser, group, minimalUser } from './rfc-examples.test-support.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT, GROUP_SCHEMA, USER_SCHEMA } from './types.ts';
 import type { ScimResource } from './types.ts';
 import { coerceAttributeValue, isDateTime, validateResource } from './validate.ts';

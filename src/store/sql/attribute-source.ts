@@ -4,7 +4,7 @@
  * compiler both start here.
  */
 import type { AttributeDefinition, ResolvedAttribute, ResourceSchema } from '../../scim/schema/types.ts';
-import type { ResourceKind } from '../store.ts';
+import type { ResourceKind } from '../../domain/resource.ts';
 import type { SqlDialect } from './dialect.ts';
 import type { CostMeter } from './filter-cost.ts';
 

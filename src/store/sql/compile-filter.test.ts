@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { isScimError } from '../../scim/errors.ts';
 import { parseFilter } from '../../scim/filter/parser.ts';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
-import type { ResourceKind } from '../store.ts';
+import type { ResourceKind } from '../../domain/resource.ts';
 import { AliasNames } from './attribute-source.ts';
 import { compileFilter } from './compile-filter.ts';
 import { compileSort } from './compile-sort.ts';

@@ -1,5 +1,5 @@
 /**
- * The seam between the shared SQL compiler and one database (DESIGN rule 5):
+ * The seam between the shared SQL compiler and one database (docs/principles.md rule 5):
  * placeholders, JSON access, JSON array iteration, case folding of stored text.
  * Everything else in `src/store/sql` is dialect-agnostic.
  */

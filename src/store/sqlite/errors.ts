@@ -1,5 +1,5 @@
 /**
- * Translation of SQLite errors to ScimErrors at the store's edge (DESIGN rule 8).
+ * Translation of SQLite errors to ScimErrors at the store's edge (docs/principles.md rule 8).
  */
 import { invalidValue, isScimError, serviceUnavailable, uniqueness } from '../../scim/errors.ts';
 import type { ScimError } from '../../scim/errors.ts';

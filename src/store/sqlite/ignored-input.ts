@@ -4,7 +4,7 @@
  * (docs/identity-providers.md "Ignored input").
  */
 import type { StatementCache } from './connection.ts';
-import type { IgnoredInputRecord, IgnoredItem } from '../store.ts';
+import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 
 /** Longest name kept; longer names are cut (a provider cannot grow rows without bound). */
 export const IGNORED_NAME_MAX = 256;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { isScimError } from '../../scim/errors.ts';
 import { parseFilter } from '../../scim/filter/parser.ts';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
-import { tenant, userRes } from '../store-contract.ts';
+import { tenant, userRes } from '../store-contract.test-support.ts';
 import type { QueryOptions } from '../store.ts';
 import { COMPILED_CACHE_MAX_BYTES, COMPILED_CACHE_MAX_ENTRIES } from './connection.ts';
 import { openSqliteStore } from './sqlite-store.ts';

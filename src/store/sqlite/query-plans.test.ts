@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
-import { groupRes, tenant, userRes } from '../store-contract.ts';
+import { groupRes, tenant, userRes } from '../store-contract.test-support.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { Filter } from '../../scim/filter/ast.ts';

@@ -7,73 +7,14 @@ import { foldCase } from '../../scim/schema/fold.ts';
 import type { SchemaRegistry, ScimResource } from '../../scim/schema/types.ts';
 import { buildSearchDoc, emailValues } from '../sql/search-doc.ts';
 import { memberCount, runQuery } from './sqlite-query.ts';
+import { DEFAULT_QUERY_LIMITS, RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-shared.ts';
+import type { QueryLimits, ResourceRow, SqliteReader, UserGroup } from './sqlite-shared.ts';
 import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
 import { QueryDeadlineExceeded } from './errors.ts';
-import { DEFAULT_FILTER_MAX_COST } from '../sql/filter-cost.ts';
 import type { Transaction } from 'better-sqlite3';
-import type {
-  LoadedResource,
-  Member,
-  MembershipDelta,
-  QueryOptions,
-  QueryResult,
-  ResourceKind,
-  StoredResource,
-  StoreTx,
-} from '../store.ts';
-
-/** A resources row as selected by `RESOURCE_COLUMNS`. */
-export interface ResourceRow {
-  tenant_id: string;
-  type: ResourceKind;
-  id: string;
-  data: string;
-  version: number;
-  created: string;
-  last_modified: string;
-}
-
-export const RESOURCE_COLUMNS = 'r.tenant_id, r.type, r.id, r.data, r.version, r.created, r.last_modified';
-
-export function rowToResource(row: ResourceRow): StoredResource {
-  return {
-    tenantId: row.tenant_id,
-    type: row.type,
-    id: row.id,
-    data: JSON.parse(row.data) as ScimResource,
-    version: row.version,
-    created: row.created,
-    lastModified: row.last_modified,
-  };
-}
-
-/** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
-export type UserGroup = { value: string; display?: string; type: 'direct' };
-
-/** Statements whose query plans are pinned by query-plans.test.ts. */
-export const SQL = {
-  idKind: 'SELECT id, type FROM resources WHERE tenant_id = ? AND id = ?',
-  idKinds: 'SELECT r.id, r.type FROM json_each(?) j CROSS JOIN resources r WHERE r.tenant_id = ? AND r.id = j.value',
-  typeCount: 'SELECT n FROM resource_counts WHERE tenant_id = ? AND type = ?',
-} as const;
-
-/** Bounds on one query (docs/storage.md "Query deadline", docs/filters.md "Caps"). */
-export interface QueryLimits {
-  /** Largest compiled filter cost; past it 400 `invalidFilter`. */
-  readonly filterMaxCost: number;
-  /** How long one query (its page and its count) may run; past it 503. */
-  readonly queryTimeoutMs: number;
-  /** The clock of the deadline, in milliseconds (tests move it). */
-  readonly now: () => number;
-}
-
-/** Default query limits: see `--filter-max-cost` and `--query-timeout` (src/config.ts). */
-export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
-  filterMaxCost: DEFAULT_FILTER_MAX_COST,
-  queryTimeoutMs: 2000,
-  now: () => performance.now(),
-});
+import type { LoadedResource, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
+import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
 
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
@@ -101,7 +42,7 @@ function uniqueNamed<T>(type: ResourceKind, fn: () => T): T {
   }
 }
 
-export class SqliteOps implements StoreTx {
+export class SqliteOps implements StoreTx, SqliteReader {
   readonly db: SqliteDb;
   readonly stmts: StatementCache;
   readonly registry: SchemaRegistry;

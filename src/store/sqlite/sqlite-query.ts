@@ -1,5 +1,5 @@
 /**
- * `query`: filter, sort and page in SQL (DESIGN rule 4) — never load a tenant's
+ * `query`: filter, sort and page in SQL (docs/principles.md rule 4) — never load a tenant's
  * resources to filter them in JS. Index paging uses LIMIT/OFFSET; keyset paging
  * (RFC 9865 cursors) seeks past (sortKey, id). totalResults: the per-type counter
  * when unfiltered, `offset + rows` when the page is not full, else a COUNT(*) of
@@ -14,11 +14,12 @@ import { compileFilter } from '../sql/compile-filter.ts';
 import { compileSort } from '../sql/compile-sort.ts';
 import { AliasNames } from '../sql/attribute-source.ts';
 import type { CompileContext } from '../sql/compile-filter.ts';
-import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-ops.ts';
-import type { ResourceRow, SqliteOps } from './sqlite-ops.ts';
-import type { LoadedResource, Member, MemberPage, QueryOptions, QueryResult, ResourceKind } from '../store.ts';
+import { RESOURCE_COLUMNS, rowToResource, SQL } from './sqlite-shared.ts';
+import type { ResourceRow, SqliteReader } from './sqlite-shared.ts';
+import type { LoadedResource, MemberPage, QueryOptions, QueryResult } from '../store.ts';
+import type { Member, ResourceKind } from '../../domain/resource.ts';
 
-export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
+export function runQuery(ops: SqliteReader, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
   // One read snapshot for the count, the page and its members (the wrapper is built once per connection),
   // all under one deadline (docs/storage.md "Query deadline").
   return ops.withDeadline(() =>
@@ -26,7 +27,7 @@ export function runQuery(ops: SqliteOps, tenantId: string, type: ResourceKind, o
   );
 }
 
-function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
+function query(ops: SqliteReader, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
   const ctx: CompileContext = {
     rs: ops.registry.resourceSchema(type),
     type,
@@ -97,7 +98,7 @@ function query(ops: SqliteOps, tenantId: string, type: ResourceKind, opts: Query
   return { totalResults: total, resources: attachRelations(ops, tenantId, type, resources, opts) };
 }
 
-function attachRelations(ops: SqliteOps, tenantId: string, type: ResourceKind, page: LoadedResource[], opts: QueryOptions): LoadedResource[] {
+function attachRelations(ops: SqliteReader, tenantId: string, type: ResourceKind, page: LoadedResource[], opts: QueryOptions): LoadedResource[] {
   const ids = page.map((r) => r.id);
   const max = opts.maxRelations;
   if (type === 'Group' && opts.withMembers) {
@@ -115,7 +116,7 @@ function attachRelations(ops: SqliteOps, tenantId: string, type: ResourceKind, p
 }
 
 /** The groups of `ids` with more than `max` members (the member_counts row, migration 4). */
-function groupsOver(ops: SqliteOps, tenantId: string, ids: readonly string[], max: number): Set<string> {
+function groupsOver(ops: SqliteReader, tenantId: string, ids: readonly string[], max: number): Set<string> {
   if (ids.length === 0) return new Set();
   const rows = ops.stmts
     .get('SELECT c.group_id FROM json_each(?) j CROSS JOIN member_counts c WHERE c.tenant_id = ? AND c.group_id = j.value AND c.n > ?')
@@ -124,7 +125,7 @@ function groupsOver(ops: SqliteOps, tenantId: string, ids: readonly string[], ma
 }
 
 /** The users of `ids` in more than `max` groups: a probe that steps at most `max` + 1 index entries per user. */
-function usersOver(ops: SqliteOps, tenantId: string, ids: readonly string[], max: number): Set<string> {
+function usersOver(ops: SqliteReader, tenantId: string, ids: readonly string[], max: number): Set<string> {
   if (ids.length === 0) return new Set();
   const rows = ops.stmts
     .get('SELECT j.value AS id FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = ? AND m.member_id = j.value LIMIT 1 OFFSET ?)')
@@ -133,13 +134,13 @@ function usersOver(ops: SqliteOps, tenantId: string, ids: readonly string[], max
 }
 
 /** The member count of a group (migration 4's counter: no scan of the member rows). */
-export function memberCount(ops: SqliteOps, tenantId: string, groupId: string): number {
+export function memberCount(ops: SqliteReader, tenantId: string, groupId: string): number {
   const row = ops.stmts.get('SELECT n FROM member_counts WHERE tenant_id = ? AND group_id = ?').get(tenantId, groupId) as { n: number } | undefined;
   return row?.n ?? 0;
 }
 
 /** `Store.readMembers`: the group's version and one keyset page of its members, in one read snapshot. */
-export function readMembers(ops: SqliteOps, tenantId: string, groupId: string, page: { after?: string; limit: number }): MemberPage | undefined {
+export function readMembers(ops: SqliteReader, tenantId: string, groupId: string, page: { after?: string; limit: number }): MemberPage | undefined {
   const read = (): MemberPage | undefined => {
     const g = ops.stmts.get("SELECT version FROM resources WHERE tenant_id = ? AND id = ? AND type = 'Group'").get(tenantId, groupId) as { version: number } | undefined;
     if (g === undefined) return undefined;

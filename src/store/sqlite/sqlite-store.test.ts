@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
-import { runStoreContract, tenant, userRes } from '../store-contract.ts';
+import { runStoreContract, tenant, userRes } from '../store-contract.test-support.ts';
 import { migrate, openConnection } from './connection.ts';
 import { migrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -70,7 +70,7 @@ describe('SQLite specifics', () => {
     const s = await openSqliteStore({ file, registry: defaultRegistry });
     const t = tenant();
     await s.createTenant(t);
-    const child = fork(new URL('./writer-child.test-helper.ts', import.meta.url).pathname, [file, t.id, '150'], {
+    const child = fork(new URL('./writer-child.test-support.ts', import.meta.url).pathname, [file, t.id, '150'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -16,9 +16,12 @@ import { mapSqliteError } from './errors.ts';
 import { listIgnored, recordIgnored } from './ignored-input.ts';
 import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
-import { DEFAULT_QUERY_LIMITS, SqliteOps } from './sqlite-ops.ts';
-import type { QueryLimits } from './sqlite-ops.ts';
-import type { ApiKeyRecord, IdpName, IgnoredInputRecord, IgnoredItem, Store, StoreTx, Tenant } from '../store.ts';
+import { SqliteOps } from './sqlite-ops.ts';
+import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
+import type { QueryLimits } from './sqlite-shared.ts';
+import type { Store, StoreTx } from '../store.ts';
+import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (default `./data/roster.db`); its directory is created. */

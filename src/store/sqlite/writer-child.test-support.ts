@@ -1,6 +1,6 @@
 // Child process for sqlite-store.test.ts: writes N users into the same file as the parent.
 import { defaultRegistry } from '../../scim/schema/registry.ts';
-import { userRes } from '../store-contract.ts';
+import { userRes } from '../store-contract.test-support.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const [file, tenantId, count] = process.argv.slice(2) as [string, string, string];

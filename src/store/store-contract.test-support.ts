@@ -1,5 +1,5 @@
 /**
- * The Store contract suite (DESIGN "one contract suite for the Store interface"):
+ * The Store contract suite (docs/principles.md rule 11):
  * call `runStoreContract(name, open)` from each implementation's test file.
  * `open` must return a fresh, empty store each time.
  */
@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isScimError } from '../scim/errors.ts';
 import type { Filter } from '../scim/filter/ast.ts';
-import type { ResourceKind, Store, StoredResource, Tenant } from './store.ts';
+import type { Store, StoredResource } from './store.ts';
+import type { ResourceKind } from '../domain/resource.ts';
+import type { Tenant } from '../domain/tenant.ts';
 
 const T0 = '2024-01-01T00:00:00.000Z';
 

@@ -1,9 +1,6 @@
-/** Builds `ScimRequest`s for the compat unit tests (no server involved). */
-import { pino } from 'pino';
-import type { ScimRequest } from '../http/types.ts';
-import type { IdpName } from '../store/store.ts';
-
-const log = pino({ level: 'silent' });
+/** Builds requests for the compat unit tests (no server involved). */
+import type { IdpName, Tenant } from '../domain/tenant.ts';
+import type { CompatRequest } from './profile.ts';
 
 export interface RequestSpec {
   readonly method: string;
@@ -13,8 +10,17 @@ export interface RequestSpec {
   readonly idp?: IdpName;
 }
 
-/** A request as the HTTP server would hand it to the SCIM handler. */
-export function request(spec: RequestSpec): ScimRequest {
+/**
+ * A request as the HTTP layer hands it to a profile: what the profile reads, plus
+ * fields it must carry through untouched (the tenant, the headers).
+ */
+export interface TestRequest extends CompatRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly tenant: Tenant;
+}
+
+/** A request for `spec`, as the HTTP layer would build it. */
+export function request(spec: RequestSpec): TestRequest {
   const url = new URL(spec.path, 'http://127.0.0.1/scim/v2/');
   const segments = url.pathname
     .replace(/^\/scim\/v2\/?/, '')
@@ -28,9 +34,6 @@ export function request(spec: RequestSpec): ScimRequest {
     headers: {},
     body: spec.body,
     tenant: { id: 't1', name: 'Test', idp: spec.idp ?? 'generic', createdAt: '2025-01-01T00:00:00.000Z' },
-    baseUrl: 'http://127.0.0.1/scim/v2',
-    requestId: 'req-1',
-    log,
   };
 }
 

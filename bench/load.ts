@@ -38,6 +38,10 @@ export interface LoadSpec {
   readonly next: () => BenchRequest;
   /** Fixed number of requests instead of a duration (SCIM load rate). */
   readonly amount?: number;
+  /** Requests per second across all connections (open-loop pacing); default as fast as answered. */
+  readonly overallRate?: number;
+  /** Stops the run early (what was answered so far is the result). */
+  readonly signal?: AbortSignal;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -51,7 +55,9 @@ async function once(spec: LoadSpec, seconds: number, amount?: number): Promise<L
   const request: AutocannonRequest = {
     setupRequest: (req) => {
       const r = spec.next();
-      return { ...req, method: r.method, path: r.path, headers, ...(r.body !== undefined ? { body: r.body } : { body: undefined }) };
+      // A fresh headers object each time: autocannon adds Content-Length to the one it is given,
+      // which a following request without a body would then carry (and stall on).
+      return { ...req, method: r.method, path: r.path, headers: { ...headers }, ...(r.body !== undefined ? { body: r.body } : { body: undefined }) };
     },
   };
   const lat: number[] = [];
@@ -62,6 +68,7 @@ async function once(spec: LoadSpec, seconds: number, amount?: number): Promise<L
     url: spec.origin,
     connections: spec.connections,
     timeout: 30,
+    ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
     ...(amount !== undefined ? { amount } : { duration: seconds }),
     requests: [request],
   });
@@ -72,7 +79,11 @@ async function once(spec: LoadSpec, seconds: number, amount?: number): Promise<L
       lat.push(ms);
     }
   });
+  const stop = (): void => instance.stop();
+  spec.signal?.addEventListener('abort', stop, { once: true });
+  if (spec.signal?.aborted === true) stop();
   const res = await instance;
+  spec.signal?.removeEventListener('abort', stop);
   const elapsed = (performance.now() - started) / 1000;
   const sorted = Float64Array.from(lat).sort();
   const non2xx = Object.entries(statusCodes).reduce((n, [code, c]) => (code.startsWith('2') ? n : n + c), 0);

@@ -5,12 +5,18 @@
  * Env: BENCH_USERS (100000), BENCH_DURATION (s, 5), BENCH_QUICK=1 (1,000 users, 1 s),
  * BENCH_CONNECTIONS (10), BENCH_SYNCHRONOUS (FULL), BENCH_LOG_LEVEL (info),
  * BENCH_ONLY (comma list of workload ids, e.g. W4b), BENCH_PROFILE=1 (cpu profile
- * of the Roster process, summarised at the end), BENCH_KEEP=1 (keep the temp dir).
+ * of the Roster process, summarised at the end), BENCH_KEEP=1 (keep the temp dir),
+ * BENCH_FAIR_RATE (tenant B's req/s in the fairness workload, 50), BENCH_FAIR_ATTACK
+ * (tenant A's request kinds: filter,patch,search,bulk).
+ * `npm run bench -- fairness` (or BENCH_ONLY=FAIR) runs the fairness workload alone
+ * and merges its figures into bench/results/latest.json.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ATTACK_KINDS, printFairness, runFairness, seedAttacker } from './fairness.ts';
+import type { AttackKind, FairnessResult } from './fairness.ts';
 import { runLoad } from './load.ts';
 import { printProfile, summariseProfile } from './profile.ts';
 import type { ProfileSummary } from './profile.ts';
@@ -38,7 +44,8 @@ const WARMUP = QUICK ? 0.5 : 1.5;
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
 const SYNC = env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
-const ONLY = env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const FAIR_ONLY = process.argv.slice(2).includes('fairness') || env.BENCH_ONLY?.trim() === 'FAIR';
+const ONLY = FAIR_ONLY ? ['FAIR'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const PROFILE = env.BENCH_PROFILE === '1';
 const PAGE = 100;
 const DEEP_PAGE = Math.min(500, Math.max(2, Math.floor(USERS / PAGE / 2)));
@@ -92,6 +99,46 @@ function tableBytes(file: string): Record<string, number> {
     return {};
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The fairness workload on its own database: B (the small population, with
+ * groups of 100) and A (2,000 users with three emails each) in one Roster with
+ * its default limits.
+ */
+async function fairnessStage(dir: string): Promise<FairnessResult> {
+  const file = join(dir, 'seed-fair.db');
+  console.log(`\nFairness: ${SMALL_USERS} users for tenant B, 2000 for tenant A`);
+  const victim = await seed({ file, users: SMALL_USERS, spareUsers: 0, smallGroups: 10, smallGroupSize: 100, bigGroupSize: 0, synchronous: SYNC });
+  const attacker = await seedAttacker(file, 2000, SYNC);
+  const roster = await startRoster({ db: file, tenantId: victim.tenantId, logDir: dir, synchronous: SYNC, logLevel: LOG_LEVEL, name: 'roster-fair' });
+  try {
+    const f = await runFairness({
+      roster, victim, attacker,
+      seconds: QUICK ? 3 : Math.max(10, DURATION),
+      warmupSeconds: WARMUP,
+      victimRate: Number(env.BENCH_FAIR_RATE ?? 50),
+      attackKinds: (env.BENCH_FAIR_ATTACK?.split(',').map((k) => k.trim()) ?? ATTACK_KINDS).filter((k): k is AttackKind => (ATTACK_KINDS as readonly string[]).includes(k)),
+    });
+    printFairness(f);
+    return f;
+  } finally {
+    await roster.stop();
+  }
+}
+
+/** `npm run bench -- fairness`: the fairness workload alone, merged into the last results. */
+async function fairnessOnly(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  try {
+    console.log(`Roster fairness benchmark, synchronous=${SYNC}, log level ${LOG_LEVEL}; machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
+    const fairness = await fairnessStage(dir);
+    const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
+    writeResults(RESULTS, { ...previous, fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } });
+  } finally {
+    if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -191,6 +238,8 @@ async function main(): Promise<void> {
   };
   checks.push({ name: 'W5 database size per user (file incl. groups ÷ users)', value: `${dbSize.bytesPerUserWholeFile} B`, target: 'report', pass: true });
 
+  const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;
+
   let profile: ProfileSummary | undefined;
   if (profDir !== undefined) {
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
@@ -206,6 +255,10 @@ async function main(): Promise<void> {
   console.log(`Memory after loading ${USERS} users and W2/W3: Roster RSS ${(mem.roster.rss / MB).toFixed(1)} MB, ceiling ${(mem.ceiling.rss / MB).toFixed(1)} MB; Roster peak over the run ${((endMem?.roster.peak ?? 0) / MB).toFixed(1)} MB`);
   console.log(`Database: ${(dbSize.fileBytes / MB).toFixed(1)} MB for ${totalSeeded} users + groups → ${dbSize.bytesPerUserWholeFile} B/user (user rows + indexes + email table: ${dbSize.bytesPerUserRowsAndIndexes} B/user)`);
   for (const w of results) if (w.minRatio !== undefined) checks.unshift({ name: `${w.id} ratio to ceiling`, value: w.ratio.toFixed(2), target: `≥ ${w.minRatio}`, pass: workloadPass(w) });
+  if (fairness !== undefined) {
+    printFairness(fairness);
+    checks.push({ name: 'Fairness: B p99 under attack ÷ alone', value: `${fairness.p99Ratio.toFixed(2)}×`, target: '≤ 2×', pass: fairness.p99Ratio > 0 && fairness.p99Ratio <= fairness.target && clean(fairness.underAttack) });
+  }
   printChecks(checks);
   if (profile !== undefined) printProfile(profile);
 
@@ -219,10 +272,11 @@ async function main(): Promise<void> {
     memory,
     dbSize,
     checks,
+    ...(fairness !== undefined ? { fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } } : {}),
     ...(profile !== undefined ? { profile } : {}),
   });
   if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+await (FAIR_ONLY ? fairnessOnly() : main());

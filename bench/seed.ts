@@ -58,7 +58,7 @@ export function userBody(userName: string, n: number): Record<string, unknown> {
 }
 
 /** The stored body of a created resource, as the directory computes it (readOnly, schemas and writeOnly dropped). */
-function storedData(type: 'User' | 'Group', body: Record<string, unknown>): ScimResource {
+export function storedData(type: 'User' | 'Group', body: Record<string, unknown>): ScimResource {
   const rs = defaultRegistry.resourceSchema(type);
   const canonical = validateResource(rs, body, 'create');
   const data: ScimResource = {};

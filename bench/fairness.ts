@@ -13,6 +13,7 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { defaultRegistry } from '../src/scim/schema/registry.ts';
 import { BULK_REQUEST_URN, PATCH_OP_URN, SEARCH_REQUEST_URN } from '../src/scim/messages.ts';
 import { DEFAULTS } from '../src/config.ts';
+import { COST_ELEMENT, COST_SUBQUERY } from '../src/store/sql/filter-cost.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import type { Synchronous } from '../src/store/sqlite/connection.ts';
 import { storedData, userBody } from './seed.ts';
@@ -53,16 +54,24 @@ export async function seedAttacker(file: string, users: number, synchronous: Syn
   }
 }
 
-/** A filter of `maxLength` characters at most: OR of value filters over the multi-valued `emails`. */
-export function longFilter(maxLength: number): string {
+/**
+ * The costliest filter the limits allow: an OR of value filters over the
+ * multi-valued `emails`, at most `maxLength` characters and `maxCost` by the
+ * compiler's cost model (src/store/sql/filter-cost.ts: a subquery over a
+ * multi-valued attribute 10, each comparison inside it 1).
+ */
+export function longFilter(maxLength: number, maxCost: number = DEFAULTS.filterMaxCost): string {
   const parts: string[] = [];
   let length = 0;
+  let cost = 0;
   for (let i = 0; ; i++) {
     const clause = i % 2 === 0 ? `emails[type eq "work" and value co "x${i}"]` : `emails.value ew "${i}@attacker.example"`;
     const add = (parts.length === 0 ? 0 : 4) + clause.length;
-    if (length + add > maxLength) break;
+    const clauseCost = i % 2 === 0 ? COST_SUBQUERY + 2 * COST_ELEMENT : COST_SUBQUERY;
+    if (length + add > maxLength || cost + clauseCost > maxCost) break;
     parts.push(clause);
     length += add;
+    cost += clauseCost;
   }
   return parts.join(' or ');
 }

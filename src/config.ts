@@ -51,6 +51,8 @@ export interface Config {
   readonly tenantRateLimit: number;
   readonly tenantBurst: number;
   readonly tenantMaxInflight: number;
+  readonly tenantTimeShare: number;
+  readonly tenantTimeBurstMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
@@ -138,6 +140,10 @@ export const SETTINGS = [
     description: 'Requests a tenant may send at once above --tenant-rate-limit (the token bucket size; at least the rate).', parse: parseInteger(1, 1_000_000) }),
   setting({ key: 'tenantMaxInflight', flag: 'tenant-max-inflight', env: ['ROSTER_TENANT_MAX_INFLIGHT'], unit: 'count', metavar: 'N', default: 32, defaultText: '32',
     description: 'Requests of one tenant being served at the same time; more get 429 with Retry-After (LD-2). 0 turns the limit off.', parse: parseInteger(0, 100_000) }),
+  setting({ key: 'tenantTimeShare', flag: 'tenant-time-share', env: ['ROSTER_TENANT_TIME_SHARE'], unit: 'percent', metavar: 'N', default: 50, defaultText: '50',
+    description: "Percent of the server's time one tenant may use over time (each request is charged its share of the thread while it ran); past it 429 with Retry-After until the time is earned back (LD-2). 0 turns the limit off.", parse: parseInteger(0, 100) }),
+  setting({ key: 'tenantTimeBurstMs', flag: 'tenant-time-burst', env: ['ROSTER_TENANT_TIME_BURST'], unit: 'duration', metavar: 'DURATION', default: 2000, defaultText: '2s',
+    description: "Server time a tenant may use at once before --tenant-time-share applies (the size of its time bucket).", parse: parseDuration(1, 10 * 60_000) }),
   setting({ key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: ['ROSTER_SHUTDOWN_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed (CF-6).', parse: parseDuration(0, DAY) }),
   setting({ key: 'logLevel', flag: 'log-level', env: ['ROSTER_LOG_LEVEL'], unit: 'level', metavar: 'LEVEL', default: 'info', defaultText: 'info',

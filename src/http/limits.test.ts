@@ -58,3 +58,66 @@ test('0 turns both limits off', () => {
   const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 0 });
   for (let i = 0; i < 10_000; i++) assert.equal(l.admit('t').ok, true);
 });
+
+test('time share: a tenant charged more than its share of the server is refused; a light tenant is not', () => {
+  const c = clock();
+  // 50 % share, a 1 s bucket: a tenant may use about half of the server over time.
+  const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 0, timeShare: 0.5, timeBurstMs: 1000 }, c.now);
+  // A: one request at a time, each alone on the server for 400 ms.
+  let refusedAt = -1;
+  for (let i = 0; i < 10 && refusedAt < 0; i++) {
+    const a = l.admit('a');
+    if (!a.ok) {
+      refusedAt = i;
+      assert.equal(a.error.status, 429);
+      assert.ok(Number.isInteger(a.retryAfterSeconds) && a.retryAfterSeconds >= 1);
+      break;
+    }
+    c.advance(400);
+    a.release();
+  }
+  assert.ok(refusedAt > 0, `A was refused once its share was spent (after ${refusedAt} requests)`);
+  // B sends short requests meanwhile: never refused.
+  for (let i = 0; i < 50; i++) {
+    const b = l.admit('b');
+    assert.equal(b.ok, true, `light tenant refused at request ${i}`);
+    c.advance(2);
+    if (b.ok) b.release();
+    c.advance(20);
+  }
+  // A earns its time back at the share's pace: after enough idle time it is admitted again.
+  c.advance(3000);
+  assert.equal(l.admit('a').ok, true);
+});
+
+test('time share: requests in flight together share the server, each is charged its part', () => {
+  const c = clock();
+  const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 0, timeShare: 0.5, timeBurstMs: 1000 }, c.now);
+  // A and B in flight together for 800 ms: each is charged 400 ms (half the thread), not 800.
+  const a = l.admit('a');
+  const b = l.admit('b');
+  c.advance(800);
+  assert.ok(a.ok && b.ok);
+  if (a.ok) a.release();
+  if (b.ok) b.release();
+  // 1000 ms bucket − 400 ms + refill (800 ms × 0.5 = 400, capped at 1000): A still has time left.
+  assert.equal(l.admit('a').ok, true);
+});
+
+test('time share: a tenant that spent most of its time keeps fewer requests in flight', () => {
+  const c = clock();
+  const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 8, timeShare: 0.5, timeBurstMs: 1000 }, c.now);
+  // Fresh: 8 in flight allowed.
+  const fresh = Array.from({ length: 8 }, () => l.admit('b'));
+  assert.ok(fresh.every((r) => r.ok));
+  for (const r of fresh) if (r.ok) r.release();
+  // A runs alone for 1900 ms: charged 1900, refilled 950 meanwhile → 50 ms of its 1000 ms bucket left.
+  const heavy = l.admit('a');
+  c.advance(1900);
+  if (heavy.ok) heavy.release();
+  const first = l.admit('a');
+  assert.equal(first.ok, true);
+  const second = l.admit('a');
+  assert.equal(second.ok, false, 'with 5 % of its bucket left, A keeps one request in flight');
+  if (first.ok) first.release();
+});

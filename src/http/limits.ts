@@ -21,6 +21,14 @@ export interface TenantLimitSettings {
   readonly burst: number;
   /** Requests being served at the same time. */
   readonly maxInflight: number;
+  /**
+   * Share of the server's time one tenant may use over time (0–1; 0 = off): the
+   * tenant's requests are charged the server time they occupied, and a tenant past
+   * its share gets 429 until it has earned the time back.
+   */
+  readonly timeShare?: number;
+  /** Server time (ms) a tenant may use at once before its share applies. */
+  readonly timeBurstMs?: number;
 }
 
 /** The outcome of `admit`: a release to call when the request ends, or a refusal. */
@@ -33,6 +41,10 @@ interface Bucket {
   /** When `tokens` was last brought up to date (ms, monotonic). */
   at: number;
   inflight: number;
+  /** Server time (ms) the tenant may still use; negative = owed. */
+  time: number;
+  /** When `time` was last refilled (ms, monotonic). */
+  timeAt: number;
 }
 
 /** Entries kept before idle ones (full bucket, nothing in flight) are dropped. */
@@ -43,6 +55,15 @@ export class TenantLimiter {
   readonly #settings: TenantLimitSettings;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
+  /**
+   * The server's time as each request sees it under processor sharing: it grows by
+   * dt / n while n requests are in flight (all of Roster's work, SQLite included,
+   * runs on one thread). A request is charged the growth between its start and end:
+   * its share of the thread, not the time it spent waiting behind others.
+   */
+  #shared = 0;
+  #sharedAt = 0;
+  #inflight = 0;
 
   constructor(settings: TenantLimitSettings, now: () => number = () => performance.now()) {
     this.#settings = settings;
@@ -52,15 +73,32 @@ export class TenantLimiter {
   /** Admits one request of `tenantId` (taking a token and an in-flight slot) or refuses it. */
   admit(tenantId: string): Admission {
     const { ratePerSecond, burst, maxInflight } = this.#settings;
+    const share = this.#settings.timeShare ?? 0;
+    const timeBurst = this.#settings.timeBurstMs ?? 0;
     const now = this.#now();
+    this.#advance(now);
     let b = this.#buckets.get(tenantId);
     if (!b) {
       if (this.#buckets.size >= PRUNE_AT) this.#prune(now);
-      b = { tokens: burst, at: now, inflight: 0 };
+      b = { tokens: burst, at: now, inflight: 0, time: timeBurst, timeAt: now };
       this.#buckets.set(tenantId, b);
     }
-    if (maxInflight > 0 && b.inflight >= maxInflight) {
-      return refuse(`Too many concurrent requests for this tenant (limit ${maxInflight}); retry later`, 1);
+    if (share > 0) {
+      b.time = Math.min(timeBurst, b.time + (now - b.timeAt) * share);
+      b.timeAt = now;
+    }
+    // A tenant that has spent most of its time bucket keeps fewer requests in flight
+    // (down to one), so its queued work cannot stand many deep in front of another
+    // tenant's request; a tenant with time to spare keeps the whole limit.
+    const allowed = maxInflight > 0 && share > 0 ? Math.max(1, Math.ceil((maxInflight * Math.max(0, b.time)) / timeBurst)) : maxInflight;
+    if (allowed > 0 && b.inflight >= allowed) {
+      return refuse(`Too many concurrent requests for this tenant (limit ${allowed} now, ${maxInflight} at most); retry later`, 1);
+    }
+    if (share > 0) {
+      if (b.time <= 0) {
+        const seconds = Math.max(1, Math.ceil((-b.time / share + 1) / 1000));
+        return refuse(`This tenant used more than its share of the server's time (${Math.round(share * 100)}%); retry later`, seconds);
+      }
     }
     if (ratePerSecond > 0) {
       b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
@@ -72,16 +110,27 @@ export class TenantLimiter {
       b.tokens -= 1;
     }
     b.inflight++;
+    this.#inflight++;
     const bucket = b;
+    const startShared = this.#shared;
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
+        this.#advance(this.#now());
         bucket.inflight--;
+        this.#inflight--;
+        if (share > 0) bucket.time -= this.#shared - startShared;
       },
     };
+  }
+
+  /** Brings the shared clock up to `now`. */
+  #advance(now: number): void {
+    if (this.#inflight > 0) this.#shared += (now - this.#sharedAt) / this.#inflight;
+    this.#sharedAt = now;
   }
 
   /** Tenants tracked now (bounded by the number of tenants that called recently). */
@@ -93,7 +142,9 @@ export class TenantLimiter {
     const { ratePerSecond, burst } = this.#settings;
     for (const [id, b] of this.#buckets) {
       const full = ratePerSecond === 0 || b.tokens + ((now - b.at) / 1000) * ratePerSecond >= burst;
-      if (b.inflight === 0 && full) this.#buckets.delete(id);
+      const share = this.#settings.timeShare ?? 0;
+      const owes = share > 0 && b.time + (now - b.timeAt) * share < (this.#settings.timeBurstMs ?? 0);
+      if (b.inflight === 0 && full && !owes) this.#buckets.delete(id);
     }
   }
 }

@@ -65,6 +65,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     ratePerSecond: config.tenantRateLimit,
     burst: config.tenantBurst,
     maxInflight: config.tenantMaxInflight,
+    timeShare: config.tenantTimeShare / 100,
+    timeBurstMs: config.tenantTimeBurstMs,
   });
 
   const server = createServer(

@@ -5,6 +5,9 @@
 import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
+import { redactedPath } from '../directory/change.ts';
+import type { ActorContext } from '../directory/unit-of-work.ts';
+import { API_KEY_PREFIX } from '../tenants/api-keys.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { IgnoredItem, Store } from '../store/store.ts';
 import type { ScimRequest } from './types.ts';
@@ -90,9 +93,28 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The directory context of one request. */
-export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
+/**
+ * Who a request acts as and where it comes from, for the audit (docs/audit.md):
+ * the API key (its public id and prefix, never the secret), the request id, the
+ * tenant's identity provider, the normalisations that fired, the method and the
+ * path with filter values redacted. `op` gives a Bulk operation's own method and path.
+ */
+export function actorFor(req: ScimRequest, op?: { method: string; path: string }): ActorContext {
+  const path = op !== undefined ? op.path : `/${req.segments.map(encodeURIComponent).join('/')}`;
   return {
+    actor: req.apiKeyId !== undefined ? { kind: 'api_key', keyId: req.apiKeyId, keyPrefix: `${API_KEY_PREFIX}${req.apiKeyId}` } : { kind: 'cli' },
+    requestId: req.requestId,
+    idp: req.tenant.idp,
+    normalisations: req.compat?.applied ?? [],
+    method: op?.method ?? req.method,
+    path: redactedPath(path, op !== undefined ? undefined : req.query),
+  };
+}
+
+/** The directory context of one request (`op`: a Bulk operation's method and path). */
+export function contextFor(env: ScimEnv, req: ScimRequest, op?: { method: string; path: string }): DirectoryContext {
+  return {
+    audit: actorFor(req, op),
     store: env.store,
     registry: env.registry,
     tenantId: req.tenant.id,

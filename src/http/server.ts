@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 import { resolvePublicUrl } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store, Tenant } from '../store/store.ts';
-import { authenticate } from './auth.ts';
+import { authenticateKey } from './auth.ts';
 import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
 import { TenantLimiter } from './limits.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
@@ -139,7 +139,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         res.setHeader('allow', SCIM_METHODS);
         throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
       }
-      tenant = await authenticate(store, req, query, route.tenantId);
+      const auth = await authenticateKey(store, req, query, route.tenantId);
+      tenant = auth.tenant;
       // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
       const admission = limiter.admit(tenant.id);
       if (!admission.ok) {
@@ -166,6 +167,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         // meta.location uses the base the client called: both bases work with its key.
         baseUrl: publicUrl + route.basePath,
         requestId,
+        apiKeyId: auth.keyId,
         // Created on first use (a pino child per request is measurable; most requests never log beyond the request line).
         get log(): Logger {
           const child = logger.child({ requestId, tenantId: tenant?.id });

@@ -6,7 +6,9 @@ import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
 import { redactedPath } from '../directory/change.ts';
+import { recordRefused } from '../directory/unit-of-work.ts';
 import type { ActorContext } from '../directory/unit-of-work.ts';
+import { isScimError } from '../scim/errors.ts';
 import { API_KEY_PREFIX } from '../tenants/api-keys.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { IgnoredItem, Store } from '../store/store.ts';
@@ -158,5 +160,32 @@ export async function recordIgnored(env: ScimEnv, req: ScimRequest): Promise<voi
     await env.store.recordIgnoredInput(req.tenant.id, items, env.now().toISOString());
   } catch (err) {
     req.log.warn({ err }, 'could not record ignored input');
+  }
+}
+
+const OPERATIONS: Readonly<Record<string, string>> = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' };
+
+/**
+ * After a state-changing request was refused (4xx): an audit row with outcome
+ * `refused` and the status, in its own small transaction (nothing of the change was
+ * written; docs/audit.md). Searches (`POST …/.search`) change nothing and are not
+ * recorded. Best effort: a failed write is logged, never the request's answer.
+ */
+export async function recordRefusal(env: ScimEnv, req: ScimRequest, err: unknown): Promise<void> {
+  const operation = OPERATIONS[req.method];
+  if (operation === undefined || !isScimError(err) || err.status < 400 || err.status >= 500) return;
+  if (req.segments.some((s) => s.toLowerCase() === '.search')) return;
+  const endpoint = req.segments[0] ?? '';
+  const rt = env.registry.resourceTypes().find((t) => t.endpoint.toLowerCase() === `/${endpoint}`.toLowerCase());
+  try {
+    await recordRefused(env.store, actorFor(req), {
+      tenantId: req.tenant.id,
+      resourceType: rt?.name ?? endpoint.slice(0, 64),
+      resourceId: (req.segments[1] ?? '').slice(0, 200),
+      operation: req.segments[0]?.toLowerCase() === 'bulk' ? 'bulk' : operation,
+      status: err.status,
+    }, env.now);
+  } catch (e) {
+    req.log.warn({ err: e }, 'could not record the refused request');
   }
 }

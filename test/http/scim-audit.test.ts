@@ -104,7 +104,7 @@ describe('audit and outbox of SCIM writes', () => {
     assert.equal((await audit(c)).filter((r) => r.resourceId === id).length, version);
   });
 
-  it('a PATCH whose third operation fails, a refused request and a no-op PATCH write nothing', async () => {
+  it('a PATCH whose third operation fails, a refused request and a no-op PATCH write no change', async () => {
     const c = await tenant(srv);
     const id = await createUser(c, 'stable', { title: 'A' });
     const failing = patch(
@@ -118,6 +118,12 @@ describe('audit and outbox of SCIM writes', () => {
     assert.equal((await c.call('DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"99"' })).status, 412);
     const rows = await audit(c);
     assert.deepEqual(rows.filter((r) => r.outcome === 'success').map((r) => r.operation), ['create']);
+    // Refused state-changing requests are audited as such, with their status and no change.
+    assert.deepEqual(rows.filter((r) => r.outcome === 'refused').map((r) => [r.operation, r.status, r.change]), [
+      ['patch', 400, null],
+      ['create', 409, null],
+      ['delete', 412, null],
+    ]);
     assert.deepEqual((await outbox(c)).map((e) => e.type), ['user.created']);
     assert.equal((await c.call('GET', `/Users/${id}`)).body.title, 'A');
   });

@@ -43,10 +43,18 @@ export interface ResourceChange {
   readonly members?: MembersChange;
 }
 
+const secretCache = new WeakMap<ResourceSchema, ReadonlySet<string>>();
+
 /** Lower-cased names never recorded: `password` and the schema's writeOnly attributes (core and extensions). */
 export function secretNames(rs: ResourceSchema | undefined): ReadonlySet<string> {
+  if (rs === undefined) return new Set(['password']);
+  let cached = secretCache.get(rs);
+  if (cached === undefined) secretCache.set(rs, (cached = collectSecretNames(rs)));
+  return cached;
+}
+
+function collectSecretNames(rs: ResourceSchema): ReadonlySet<string> {
   const out = new Set(['password']);
-  if (rs === undefined) return out;
   for (const a of [...rs.core.attributes, ...rs.extensions.flatMap((e) => e.attributes)]) {
     if (a.mutability === 'writeOnly') out.add(a.name.toLowerCase());
     for (const s of a.subAttributes ?? []) if (s.mutability === 'writeOnly') out.add(s.name.toLowerCase());

@@ -28,6 +28,8 @@ export interface ActorContext {
   readonly method?: string;
   /** Request path, filter values already redacted (`redactedPath`). */
   readonly path?: string;
+  /** The status a successful change is answered with, when the transport knows it differs from the default. */
+  readonly status?: number;
 }
 
 /** One change, as the use case records it. */
@@ -40,7 +42,7 @@ export interface RecordedChange {
   /** The attribute-level change (never a password or secret). */
   readonly change: unknown;
   readonly events: readonly EventDraft[];
-  /** Status the request is answered with (default: 201 create, 204 delete, otherwise 200). */
+  /** Status the request is answered with (default: the context's, else 201 create, 204 delete, otherwise 200). */
   readonly status?: number;
 }
 
@@ -80,7 +82,7 @@ function auditRow(ctx: ActorContext, c: RecordedChange, at: string, outcome: Aud
     operation: c.operation,
     change: c.change,
     outcome,
-    status: c.status ?? defaultStatus(c.operation),
+    status: c.status ?? ctx.status ?? defaultStatus(c.operation),
     normalisations: ctx.normalisations ?? [],
   };
 }

@@ -110,7 +110,15 @@ export function actorFor(req: ScimRequest, op?: { method: string; path: string }
     normalisations: req.compat?.applied ?? [],
     method: op?.method ?? req.method,
     path: redactedPath(path, op !== undefined ? undefined : req.query),
+    ...(op === undefined && answersNoContent(req) ? { status: 204 } : {}),
   };
+}
+
+/** A Group PATCH without `attributes` / `excludedAttributes` is answered 204 (src/http/scim-resources.ts `patchRoute`). */
+function answersNoContent(req: ScimRequest): boolean {
+  if (req.method !== 'PATCH' || req.segments[0]?.toLowerCase() !== 'groups') return false;
+  for (const k of req.query.keys()) if (['attributes', 'excludedattributes'].includes(k.toLowerCase())) return false;
+  return true;
 }
 
 /** The directory context of one request (`op`: a Bulk operation's method and path). */

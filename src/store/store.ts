@@ -252,7 +252,8 @@ export interface Store extends StoreTx {
   createTenant(tenant: Tenant): Promise<void>;
   /**
    * Creates the tenant and its first API key in one transaction: both are stored
-   * or neither is, so a crash never leaves a tenant that no key can reach.
+   * or neither is, so a crash never leaves a tenant that no key can reach. Writes
+   * no audit row: Roster's own code goes through `src/tenants` (unit of work, docs/audit.md).
    */
   createTenantWithKey(tenant: Tenant, key: ApiKeyRecord): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
@@ -278,7 +279,7 @@ export interface Store extends StoreTx {
    * Rotation in one transaction: expires the live keys of `key.tenantId` at
    * `expireOthersAt`, then stores `key` (so the new key is never caught by the
    * expiry). Either both happen or neither: the old keys never stop working
-   * without the new one being stored.
+   * without the new one being stored. Writes no audit row (see `createTenantWithKey`).
    */
   rotateApiKey(key: ApiKeyRecord, expireOthersAt: string): Promise<void>;
 

@@ -1,7 +1,8 @@
 /**
  * The resource use cases, generic over the resource type: create, get, replace,
  * patch, delete (RFC 7644 §3.3, §3.4.1, §3.5.1, §3.5.2, §3.6). Each change runs in
- * ONE store transaction: the resource, its memberships and the version check. A
+ * ONE unit of work (`unit-of-work.ts`): the resource, its memberships, the version
+ * check, its audit row and its outbox events in one transaction (docs/audit.md). A
  * PATCH is computed before that transaction and written only if the version it was
  * applied to is still current (`patchResource`).
  */
@@ -16,6 +17,11 @@ import type { ValidateOptions } from '../scim/schema/validate.ts';
 import { etagMatches } from './etag.ts';
 import { checkGroupSize, distinctCount, isEmptyDelta, membersFromBody, resolveDelta, resolveMembers } from './members.ts';
 import { jsonEqual } from '../scim/schema/json.ts';
+import { diffResource, membersChange, secretNames } from './change.ts';
+import { directoryEvents } from './events.ts';
+import type { DirectoryOperation } from './events.ts';
+import { CLI_ACTOR, runUnitOfWork } from './unit-of-work.ts';
+import type { ActorContext, UnitOfWork } from './unit-of-work.ts';
 import type { LoadedResource, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceKind } from '../domain/resource.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
@@ -42,6 +48,8 @@ export interface DirectoryContext {
    * "Ignored input"). Absent (`generic`): 400 `invalidValue`.
    */
   readonly ignoreMissingMembers?: (ids: readonly string[]) => void;
+  /** Who makes the change and from which request, for the audit (absent: `CLI_ACTOR`). */
+  readonly audit?: ActorContext;
 }
 
 /** What to load with the resource returned by a call (from the response projection). */
@@ -109,6 +117,29 @@ async function reload(tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id
   return r;
 }
 
+/** Runs a change as one unit of work with the context's actor (docs/audit.md). */
+function unitOfWork<T>(ctx: DirectoryContext, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  return runUnitOfWork(ctx.store, ctx.audit ?? CLI_ACTOR, fn, ctx.now);
+}
+
+/** Records a change of one resource: the audit row's attribute-level change and the outbox events. */
+function recordChange(
+  uow: UnitOfWork, ctx: DirectoryContext, rs: ResourceSchema, id: string, operation: DirectoryOperation,
+  before: ScimResource | undefined, after: ScimResource | undefined, added: readonly string[] = [], removed: readonly string[] = [],
+): void {
+  const kind = kindOf(rs);
+  const attributes = diffResource(before, after, secretNames(rs));
+  const members = membersChange(added, removed);
+  uow.record({
+    tenantId: ctx.tenantId,
+    resourceType: kind,
+    resourceId: id,
+    operation,
+    change: { attributes, ...(members !== undefined ? { members } : {}) },
+    events: directoryEvents(kind, id, operation, after, attributes, added, removed),
+  });
+}
+
 /** The multi-valued cap of POST and PUT bodies (RFC 7644 §3.3, §3.5.1; docs/scim-api.md). */
 const capOf = (ctx: DirectoryContext): ValidateOptions =>
   ctx.maxMultiValued !== undefined ? { maxMultiValued: ctx.maxMultiValued } : {};
@@ -131,11 +162,13 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
   const id = randomUUID();
   const ts = ctx.now().toISOString();
   const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
-  const resolved = await ctx.store.transaction(async (tx) => {
+  const resolved = await unitOfWork(ctx, async (uow) => {
+    const { tx } = uow;
     const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers) : [];
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
     await tx.insertResource(stored);
-    if (ms.length > 0) await tx.applyMembership(ctx.tenantId, id, { add: ms, remove: [] });
+    const added = ms.length > 0 ? (await tx.changeMembership(ctx.tenantId, id, { add: ms, remove: [] })).added : [];
+    recordChange(uow, ctx, rs, id, 'create', undefined, data, added);
     return ms;
   });
   if (kind === 'Group' && read.withMembers) return { ...stored, members: [...resolved].sort((a, b) => compareCodePoints(a.value, b.value)) };
@@ -166,19 +199,22 @@ export async function replaceResource(
 ): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  return ctx.store.transaction(async (tx) => {
+  return unitOfWork(ctx, async (uow) => {
+    const { tx } = uow;
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
     const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false), capOf(ctx)));
-    let memberChanged = false;
+    let delta = { added: [] as readonly string[], removed: [] as readonly string[] };
     if (members !== undefined && members !== null) {
       const candidates = membersFromBody(members);
       checkGroupSize(distinctCount(candidates), ctx.maxGroupMembers);
       const replace = await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers);
-      memberChanged = await tx.applyMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
+      delta = await tx.changeMembership(ctx.tenantId, id, { replace, add: [], remove: [] });
     }
-    await commit(tx, ctx, cur, data, !jsonEqual(data, cur.data) || memberChanged);
+    const changed = !jsonEqual(data, cur.data) || delta.added.length + delta.removed.length > 0;
+    await commit(tx, ctx, cur, data, changed);
+    if (changed) recordChange(uow, ctx, rs, id, 'replace', cur.data, data, delta.added, delta.removed);
     return reload(tx, ctx, rs, id, read);
   });
 }
@@ -244,7 +280,7 @@ export async function patchResource(
       const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
       return needsRelations(kind, read) ? getResource(ctx, type, id, read) : base;
     }
-    const done = await ctx.store.transaction(async (tx) => writePatch(tx, ctx, rs, id, plan, read));
+    const done = await unitOfWork(ctx, async (uow) => writePatch(uow, ctx, rs, id, plan, read));
     if (done !== undefined) return done;
   }
   throw serviceUnavailable(`The resource kept changing while this PATCH was applied (${PATCH_ATTEMPTS} attempts); retry.`);
@@ -252,20 +288,24 @@ export async function patchResource(
 
 /** The write half of a PATCH; undefined when the stored version moved since `plan` was made. */
 async function writePatch(
-  tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, id: string, plan: PlannedPatch, read: ReadOptions,
+  uow: UnitOfWork, ctx: DirectoryContext, rs: ResourceSchema, id: string, plan: PlannedPatch, read: ReadOptions,
 ): Promise<LoadedResource | undefined> {
+  const { tx } = uow;
   const kind = kindOf(rs);
   const now = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
   if (now === undefined) throw missing(rs, id);
   if (now.version !== plan.cur.version) return undefined;
-  let memberChanged = false;
+  let change = { added: [] as readonly string[], removed: [] as readonly string[] };
   if (plan.membership !== undefined) {
     const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership, ctx.ignoreMissingMembers);
-    memberChanged = await tx.applyMembership(ctx.tenantId, id, delta);
+    change = await tx.changeMembership(ctx.tenantId, id, delta);
     // Past the maximum group size: 400, and the transaction rolls the rows back.
-    if (memberChanged && ctx.maxGroupMembers !== undefined) checkGroupSize(await tx.memberCount(ctx.tenantId, id), ctx.maxGroupMembers);
+    if (change.added.length > 0 && ctx.maxGroupMembers !== undefined) checkGroupSize(await tx.memberCount(ctx.tenantId, id), ctx.maxGroupMembers);
   }
-  const written = await commit(tx, ctx, now, plan.data, plan.dataChanged || memberChanged);
+  const changed = plan.dataChanged || change.added.length + change.removed.length > 0;
+  const written = await commit(tx, ctx, now, plan.data, changed);
+  // A no-op (members already there, nothing else) writes no audit or outbox row.
+  if (changed) recordChange(uow, ctx, rs, id, 'patch', now.data, plan.data, change.added, change.removed);
   // Members / groups are read only when the response returns them (a Group PATCH answered
   // 204, or `excludedAttributes=members`, never reads the member list).
   return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;
@@ -288,10 +328,12 @@ async function commit(tx: StoreTx, ctx: DirectoryContext, cur: LoadedResource, d
 export async function deleteResource(ctx: DirectoryContext, type: string, id: string, ifMatch: IfMatch): Promise<void> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  await ctx.store.transaction(async (tx) => {
+  await unitOfWork(ctx, async (uow) => {
+    const { tx } = uow;
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
     if (!(await tx.deleteResource(ctx.tenantId, kind, id))) throw missing(rs, id);
+    recordChange(uow, ctx, rs, id, 'delete', cur.data, undefined);
   });
 }

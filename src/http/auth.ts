@@ -10,7 +10,7 @@ import { unauthorized } from '../scim/errors.ts';
 import type { ScimError } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../domain/tenant.ts';
-import { verifyApiKey } from '../tenants/api-keys.ts';
+import { verifyApiKeyRecord } from '../tenants/api-keys.ts';
 
 /** RFC 6750 §3: the challenge sent with every 401. */
 export const WWW_AUTHENTICATE = 'Bearer realm="roster"';
@@ -51,10 +51,20 @@ export async function authenticate(
   query: URLSearchParams,
   urlTenantId: string | undefined,
 ): Promise<Tenant> {
+  return (await authenticateKey(store, req, query, urlTenantId)).tenant;
+}
+
+/** `authenticate` with the id of the API key used (the actor of the request's changes, docs/audit.md). */
+export async function authenticateKey(
+  store: Store,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  urlTenantId: string | undefined,
+): Promise<{ tenant: Tenant; keyId: string }> {
   const token = bearerToken(req, query);
   if (token === undefined) throw authFailure();
-  const tenant = await verifyApiKey(store, token);
+  const found = await verifyApiKeyRecord(store, token);
   // AU-2: a key used on another tenant's URL is a 401, not a 404 (it reveals nothing about that tenant).
-  if (!tenant || (urlTenantId !== undefined && tenant.id !== urlTenantId)) throw authFailure();
-  return tenant;
+  if (!found || (urlTenantId !== undefined && found.tenant.id !== urlTenantId)) throw authFailure();
+  return found;
 }

@@ -229,7 +229,7 @@ async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<stri
   if (rs === undefined || segs.length !== (wantsId ? 2 : 1) || (wantsId && id === undefined)) {
     return fail(invalidValue(`"${op.path.slice(0, 200)}" is not a valid path for ${op.method} (expected /Users${wantsId ? '/{id}' : ''} or /Groups${wantsId ? '/{id}' : ''})`));
   }
-  const ctx = contextFor(env, req);
+  const ctx = contextFor(env, req, { method: op.method, path: op.path });
   const read = { withMembers: false, withGroups: false };
   const location = id !== undefined ? locationOf(req.baseUrl, rs, id) : undefined;
   try {

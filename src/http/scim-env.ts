@@ -5,6 +5,11 @@
 import { createCursorCodec } from './cursor.ts';
 import type { CursorCodec } from './cursor.ts';
 import type { DirectoryContext } from '../directory/resources.ts';
+import { redactedPath } from '../directory/change.ts';
+import { recordRefused } from '../directory/unit-of-work.ts';
+import type { ActorContext } from '../directory/unit-of-work.ts';
+import { isScimError } from '../scim/errors.ts';
+import { API_KEY_PREFIX } from '../tenants/api-keys.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
 import type { IgnoredItem } from '../domain/ignored-input.ts';
@@ -91,9 +96,36 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The directory context of one request. */
-export function contextFor(env: ScimEnv, req: ScimRequest): DirectoryContext {
+/**
+ * Who a request acts as and where it comes from, for the audit (docs/audit.md):
+ * the API key (its public id and prefix, never the secret), the request id, the
+ * tenant's identity provider, the normalisations that fired, the method and the
+ * path with filter values redacted. `op` gives a Bulk operation's own method and path.
+ */
+export function actorFor(req: ScimRequest, op?: { method: string; path: string }): ActorContext {
+  const path = op !== undefined ? op.path : `/${req.segments.map(encodeURIComponent).join('/')}`;
   return {
+    actor: req.apiKeyId !== undefined ? { kind: 'api_key', keyId: req.apiKeyId, keyPrefix: `${API_KEY_PREFIX}${req.apiKeyId}` } : { kind: 'cli' },
+    requestId: req.requestId,
+    idp: req.tenant.idp,
+    normalisations: req.compat?.applied ?? [],
+    method: op?.method ?? req.method,
+    path: redactedPath(path, op !== undefined ? undefined : req.query),
+    ...(op === undefined && answersNoContent(req) ? { status: 204 } : {}),
+  };
+}
+
+/** A Group PATCH without `attributes` / `excludedAttributes` is answered 204 (src/http/scim-resources.ts `patchRoute`). */
+function answersNoContent(req: ScimRequest): boolean {
+  if (req.method !== 'PATCH' || req.segments[0]?.toLowerCase() !== 'groups') return false;
+  for (const k of req.query.keys()) if (['attributes', 'excludedattributes'].includes(k.toLowerCase())) return false;
+  return true;
+}
+
+/** The directory context of one request (`op`: a Bulk operation's method and path). */
+export function contextFor(env: ScimEnv, req: ScimRequest, op?: { method: string; path: string }): DirectoryContext {
+  return {
+    audit: actorFor(req, op),
     store: env.store,
     registry: env.registry,
     tenantId: req.tenant.id,
@@ -137,5 +169,32 @@ export async function recordIgnored(env: ScimEnv, req: ScimRequest): Promise<voi
     await env.store.recordIgnoredInput(req.tenant.id, items, env.now().toISOString());
   } catch (err) {
     req.log.warn({ err }, 'could not record ignored input');
+  }
+}
+
+const OPERATIONS: Readonly<Record<string, string>> = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' };
+
+/**
+ * After a state-changing request was refused (4xx): an audit row with outcome
+ * `refused` and the status, in its own small transaction (nothing of the change was
+ * written; docs/audit.md). Searches (`POST …/.search`) change nothing and are not
+ * recorded. Best effort: a failed write is logged, never the request's answer.
+ */
+export async function recordRefusal(env: ScimEnv, req: ScimRequest, err: unknown): Promise<void> {
+  const operation = OPERATIONS[req.method];
+  if (operation === undefined || !isScimError(err) || err.status < 400 || err.status >= 500) return;
+  if (req.segments.some((s) => s.toLowerCase() === '.search')) return;
+  const endpoint = req.segments[0] ?? '';
+  const rt = env.registry.resourceTypes().find((t) => t.endpoint.toLowerCase() === `/${endpoint}`.toLowerCase());
+  try {
+    await recordRefused(env.store, actorFor(req), {
+      tenantId: req.tenant.id,
+      resourceType: rt?.name ?? endpoint.slice(0, 64),
+      resourceId: (req.segments[1] ?? '').slice(0, 200),
+      operation: req.segments[0]?.toLowerCase() === 'bulk' ? 'bulk' : operation,
+      status: err.status,
+    }, env.now);
+  } catch (e) {
+    req.log.warn({ err: e }, 'could not record the refused request');
   }
 }

@@ -12,7 +12,7 @@ import { listRoute, rootSearchRoute } from './scim-list.ts';
 import { searchParamsFromBody, searchParamsFromQuery } from './scim-params.ts';
 import { createRoute, deleteRoute, getRoute, patchRoute, replaceRoute } from './scim-resources.ts';
 import { profileFor } from '../compat/index.ts';
-import { recordIgnored } from './scim-env.ts';
+import { recordIgnored, recordRefusal } from './scim-env.ts';
 import type { CompatProfile } from '../compat/profile.ts';
 import type { ResourceSchema } from '../scim/schema/types.ts';
 import type { IdpName } from '../domain/tenant.ts';
@@ -127,6 +127,7 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
       return await route(env, req);
     } catch (e) {
       if (e instanceof MethodNotAllowed) return { status: 405, headers: { Allow: e.allow }, body: e.toJSON() };
+      await recordRefusal(env, req, e);
       throw e;
     } finally {
       await recordIgnored(env, req);

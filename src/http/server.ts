@@ -13,7 +13,7 @@ import { resolvePublicUrl } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../domain/tenant.ts';
-import { authenticate } from './auth.ts';
+import { authenticateKey } from './auth.ts';
 import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
 import { TenantLimiter } from './limits.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
@@ -142,7 +142,8 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         res.setHeader('allow', SCIM_METHODS);
         throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
       }
-      tenant = await authenticate(store, req, query, route.tenantId);
+      const auth = await authenticateKey(store, req, query, route.tenantId);
+      tenant = auth.tenant;
       // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
       const admission = limiter.admit(tenant.id);
       if (!admission.ok) {
@@ -169,6 +170,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         // meta.location uses the base the client called: both bases work with its key.
         baseUrl: publicUrl + route.basePath,
         requestId,
+        apiKeyId: auth.keyId,
         // Created on first use (a pino child per request is measurable; most requests never log beyond the request line).
         get log(): Logger {
           const child = logger.child({ requestId, tenantId: tenant?.id });

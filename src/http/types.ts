@@ -20,6 +20,8 @@ export interface ScimRequest {
   /** Absolute SCIM base URL of the tenant, without trailing slash (used for `meta.location`). */
   readonly baseUrl: string;
   readonly requestId: string;
+  /** The public id of the API key that authenticated the request (the actor of its changes, docs/audit.md). */
+  readonly apiKeyId?: string;
   readonly log: Logger;
   /**
    * Fields the handler adds to the request's single log line (for example the

@@ -75,6 +75,75 @@ export interface LoadedResource extends StoredResource {
   readonly sortValue?: string | number | boolean | null;
 }
 
+/** Whether an audited request changed state or was refused (docs/audit.md). */
+export type AuditOutcome = 'success' | 'refused';
+
+/** One audit row to append (docs/audit.md): who changed what, with the change itself. */
+export interface AuditEventInput {
+  /** UUID of the row. */
+  readonly id: string;
+  /** ISO 8601 (UTC). */
+  readonly occurredAt: string;
+  /** `api_key`, `operator` or `cli`. */
+  readonly actorKind: string;
+  /** The API key id, the operator id, or the CLI user. */
+  readonly actorId: string | null;
+  /** How the actor is shown: the key's public prefix (`roster_<id>`), never a secret. */
+  readonly actorLabel: string | null;
+  readonly requestId: string | null;
+  /** The tenant's identity provider when the change was made. */
+  readonly idp: string | null;
+  readonly method: string | null;
+  /** The request path, filter values redacted (docs/audit.md). */
+  readonly path: string | null;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  /** `create`, `replace`, `patch`, `delete`, `rotate_key`, `revoke_keys` … */
+  readonly operation: string;
+  /** The attribute-level change (JSON; never a password or secret). */
+  readonly change: unknown;
+  readonly outcome: AuditOutcome;
+  /** The HTTP status the request was answered with (0 outside HTTP). */
+  readonly status: number;
+  /** Compatibility normalisations that fired (src/compat). */
+  readonly normalisations: readonly string[];
+}
+
+/** An audit row as stored: `seq` is per tenant, strictly increasing, without gaps. */
+export interface AuditEvent extends AuditEventInput {
+  readonly tenantId: string;
+  readonly seq: number;
+}
+
+/** One outbox event to append (docs/audit.md "Events"). */
+export interface OutboxEventInput {
+  /** Globally unique, stable (UUID). */
+  readonly id: string;
+  /** `user.created`, `role.member_added` … */
+  readonly type: string;
+  readonly occurredAt: string;
+  /** The platform-side view (JSON, bounded; never a password, key or filter). */
+  readonly payload: unknown;
+}
+
+/** An outbox event as stored: `seq` is per tenant, strictly increasing, without gaps. */
+export interface OutboxEvent extends OutboxEventInput {
+  readonly tenantId: string;
+  readonly seq: number;
+}
+
+/** A page of audit or outbox rows: those with `seq` greater than `afterSeq` (default 0), at most `limit`. */
+export interface EventPage {
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+/** The member ids a membership change actually added and removed. */
+export interface MembershipChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
 /** Operations inside one transaction. */
 export interface StoreTx {
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
@@ -85,11 +154,24 @@ export interface StoreTx {
   deleteResource(tenantId: string, type: ResourceKind, id: string): Promise<boolean>;
   /** Applies a delta; returns whether any row changed. Members must already be validated as same-tenant. */
   applyMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<boolean>;
+  /** `applyMembership` reporting which member ids were actually added and removed (for the audit). */
+  changeMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<MembershipChange>;
   /** How many members the group has (0 for a group without members or no such group). */
   memberCount(tenantId: string, groupId: string): Promise<number>;
   /** Which of these ids exist in the tenant, with their kind. */
   existingIds(tenantId: string, ids: readonly string[]): Promise<Map<string, ResourceKind>>;
   query(tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult>;
+  /**
+   * Appends the audit rows and outbox events of one unit of work (docs/audit.md),
+   * numbering both per tenant from one counter row in the same transaction.
+   */
+  appendEvents(tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[]): Promise<void>;
+  createTenant(tenant: Tenant): Promise<void>;
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  /** See `Store.expireApiKeys`. */
+  expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]>;
+  /** Deletes the tenant, its keys and all its resources (its audit and outbox rows stay). */
+  deleteTenant(id: string): Promise<boolean>;
 }
 
 /** One page of a group's members, read in one snapshot with the group's version. */
@@ -114,7 +196,8 @@ export interface Store extends StoreTx {
   createTenant(tenant: Tenant): Promise<void>;
   /**
    * Creates the tenant and its first API key in one transaction: both are stored
-   * or neither is, so a crash never leaves a tenant that no key can reach.
+   * or neither is, so a crash never leaves a tenant that no key can reach. Writes
+   * no audit row: Roster's own code goes through `src/tenants` (unit of work, docs/audit.md).
    */
   createTenantWithKey(tenant: Tenant, key: ApiKeyRecord): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
@@ -140,7 +223,7 @@ export interface Store extends StoreTx {
    * Rotation in one transaction: expires the live keys of `key.tenantId` at
    * `expireOthersAt`, then stores `key` (so the new key is never caught by the
    * expiry). Either both happen or neither: the old keys never stop working
-   * without the new one being stored.
+   * without the new one being stored. Writes no audit row (see `createTenantWithKey`).
    */
   rotateApiKey(key: ApiKeyRecord, expireOthersAt: string): Promise<void>;
 
@@ -153,6 +236,11 @@ export interface Store extends StoreTx {
   recordIgnoredInput(tenantId: string, items: readonly IgnoredItem[], at: string): Promise<void>;
   /** The tenant's ignored-input record, ordered by kind then name. */
   listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]>;
+
+  /** The tenant's audit rows by `seq` (docs/audit.md). */
+  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]>;
+  /** The tenant's outbox events by `seq` (docs/audit.md). */
+  listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]>;
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;

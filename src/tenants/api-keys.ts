@@ -119,6 +119,11 @@ export function isExpired(record: Pick<ApiKeyRecord, 'expiresAt'>, now: Date): b
  * `undefined` for every kind of failure (the caller answers 401 the same way).
  */
 export async function verifyApiKey(store: Store, key: string, now: Date = new Date()): Promise<Tenant | undefined> {
+  return (await verifyApiKeyRecord(store, key, now))?.tenant;
+}
+
+/** `verifyApiKey` with the id of the key that matched (recorded as the actor of changes, docs/audit.md). */
+export async function verifyApiKeyRecord(store: Store, key: string, now: Date = new Date()): Promise<{ tenant: Tenant; keyId: string } | undefined> {
   const parsed = parseApiKey(key);
   if (!parsed) return undefined;
   // One statement for the key and its tenant; a deleted tenant has no row to join.
@@ -131,5 +136,5 @@ export async function verifyApiKey(store: Store, key: string, now: Date = new Da
   // AU-5: constant-time comparison of equal-length digests.
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   if (isExpired(record, now)) return undefined;
-  return found.tenant;
+  return { tenant: found.tenant, keyId: record.id };
 }

@@ -12,7 +12,7 @@ import { defaultRegistry } from '../scim/schema/registry.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { verifyApiKey } from './api-keys.ts';
-import { createTenant, revokeKeys, rotateKey } from './tenants.ts';
+import { createTenant, deleteTenant, revokeKeys, rotateKey } from './tenants.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-tenants-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,6 +87,58 @@ describe('tenant administration is transactional', () => {
       assert.ok((await store.listApiKeys(created.tenant.id)).every((k) => k.expiresAt === now.toISOString()));
       await assert.rejects(revokeKeys(store, 'nosuchtenant'), { code: 'E_TENANT_NOT_FOUND' });
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('tenant administration is audited with a scim_setup event', () => {
+  it('create, rotate, revoke, delete: one audit row and one outbox event each, never a key', async () => {
+    const store = await open();
+    try {
+      const created = await createTenant(store, { name: 'Audited', idp: 'entra' }, CONFIG);
+      const id = created.tenant.id;
+      const rotated = await rotateKey(store, id, {}, CONFIG, new Date(), { actor: { kind: 'operator', id: 'op-7' } });
+      await revokeKeys(store, id);
+      await revokeKeys(store, id); // nothing live: nothing recorded
+      await deleteTenant(store, id);
+      const audit = await store.listAuditEvents(id, { limit: 100 });
+      assert.deepEqual(audit.map((r) => [r.seq, r.operation, r.actorKind, r.actorId, r.idp]), [
+        [1, 'create', 'cli', null, 'entra'],
+        [2, 'rotate_key', 'operator', 'op-7', 'entra'],
+        [3, 'revoke_keys', 'cli', null, 'entra'],
+        [4, 'delete', 'cli', null, 'entra'],
+      ]);
+      const events = await store.listOutboxEvents(id, { limit: 100 });
+      assert.deepEqual(events.map((e) => [e.seq, e.type]), [
+        [1, 'scim_setup.created'],
+        [2, 'scim_setup.key_rotated'],
+        [3, 'scim_setup.keys_revoked'],
+        [4, 'scim_setup.deleted'],
+      ]);
+      const text = JSON.stringify([audit, events]);
+      for (const key of [created.apiKey, rotated.apiKey]) {
+        assert.ok(!text.includes(key.slice(24)), 'no secret part of a key is recorded');
+        assert.ok(!JSON.stringify(events).includes(key.slice(7, 23)), 'no key id in an outbox payload');
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a failed creation records nothing', async () => {
+    const store = await open();
+    const restore = failKeyInserts(store.file);
+    try {
+      await assert.rejects(createTenant(store, { name: 'Half', idp: 'okta' }, CONFIG));
+      const db = new Database(store.file, { readonly: true });
+      try {
+        assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM audit_events UNION ALL SELECT COUNT(*) FROM outbox_events').all(), [{ n: 0 }, { n: 0 }]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      restore();
       await store.close();
     }
   });

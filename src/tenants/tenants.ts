@@ -2,14 +2,18 @@
  * Tenant administration: create (with a first API key), list, rotate the key,
  * revoke the keys, delete. Used by the CLI now and by the admin API later.
  * Plaintext keys are returned exactly once, by `createTenant` and `rotateKey`
- * (AU-4). Every change is one store transaction (docs/cli.md).
+ * (AU-4). Every change is one unit of work (src/directory/unit-of-work.ts): the
+ * change, its audit row and its `scim_setup.*` outbox event in one transaction
+ * (docs/cli.md, docs/audit.md). Outbox payloads never carry a key.
  */
 import { IDPS } from '../domain/tenant.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../domain/tenant.ts';
 import type { Config } from '../config.ts';
 import { resolvePublicUrl } from '../config.ts';
-import { generateApiKey, isExpired, maskApiKey, randomString } from './api-keys.ts';
+import { API_KEY_PREFIX, generateApiKey, isExpired, maskApiKey, randomString } from './api-keys.ts';
+import { CLI_ACTOR, runUnitOfWork } from '../directory/unit-of-work.ts';
+import type { ActorContext, UnitOfWork } from '../directory/unit-of-work.ts';
 import { TenantError } from './errors.ts';
 
 const TENANT_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -40,6 +44,11 @@ export function validateIdp(idp: unknown): IdpName {
   return found;
 }
 
+/** Records a change of a tenant's SCIM setup (resource type `ScimSetup`, id = the tenant id). */
+function recordSetup(uow: UnitOfWork, tenantId: string, operation: string, type: string, change: unknown, payload: Record<string, unknown>): void {
+  uow.record({ tenantId, resourceType: 'ScimSetup', resourceId: tenantId, operation, change, status: 0, events: [{ type, payload: { tenantId, ...payload } }] });
+}
+
 export interface CreatedTenant {
   readonly tenant: Tenant;
   /** The plaintext key: shown once, never stored. */
@@ -53,6 +62,7 @@ export async function createTenant(
   input: { name: string; idp: string },
   config: Pick<Config, 'publicUrl' | 'port'>,
   now: Date = new Date(),
+  actor: ActorContext = CLI_ACTOR,
 ): Promise<CreatedTenant> {
   const tenant: Tenant = {
     id: randomString(TENANT_ID_LENGTH, TENANT_ID_ALPHABET),
@@ -61,7 +71,13 @@ export async function createTenant(
     createdAt: now.toISOString(),
   };
   const key = generateApiKey(tenant.id, now);
-  await store.createTenantWithKey(tenant, key.record);
+  // Both or neither: a crash never leaves a tenant that no key can reach.
+  await runUnitOfWork(store, { ...actor, idp: tenant.idp }, async (uow) => {
+    await uow.tx.createTenant(tenant);
+    await uow.tx.insertApiKey(key.record);
+    const attributes = [{ path: 'name', after: tenant.name }, { path: 'idp', after: tenant.idp }];
+    recordSetup(uow, tenant.id, 'create', 'scim_setup.created', { attributes, key: `${API_KEY_PREFIX}${key.record.id}` }, { name: tenant.name, idp: tenant.idp });
+  }, () => now);
   return { tenant, apiKey: key.plaintext, scimBaseUrl: scimBaseUrl(resolvePublicUrl(config), tenant.id) };
 }
 
@@ -85,6 +101,7 @@ export async function rotateKey(
   opts: { graceMs?: number },
   config: Pick<Config, 'keyMaxGraceMs'>,
   now: Date = new Date(),
+  actor: ActorContext = CLI_ACTOR,
 ): Promise<RotatedKey> {
   const graceMs = opts.graceMs ?? 0;
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new TenantError('E_GRACE', 'the grace period must be a non-negative duration');
@@ -95,7 +112,13 @@ export async function rotateKey(
   if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
   const expiresAt = new Date(now.getTime() + graceMs).toISOString();
   const key = generateApiKey(tenantId, now);
-  await store.rotateApiKey(key.record, expiresAt);
+  // Old keys expired, then the new one stored (never caught by the expiry); both or neither.
+  await runUnitOfWork(store, { ...actor, idp: tenant.idp }, async (uow) => {
+    const expired = await uow.tx.expireApiKeys(tenantId, expiresAt);
+    await uow.tx.insertApiKey(key.record);
+    const change = { key: `${API_KEY_PREFIX}${key.record.id}`, previousKeys: expired.map((k) => `${API_KEY_PREFIX}${k.id}`), previousKeysExpireAt: expiresAt };
+    recordSetup(uow, tenantId, 'rotate_key', 'scim_setup.key_rotated', change, { previousKeysExpireAt: expiresAt });
+  }, () => now);
   return { tenant, apiKey: key.plaintext, previousKeysExpireAt: expiresAt };
 }
 
@@ -113,12 +136,18 @@ export interface RevokedKeys {
  * together, in every process sharing the store (keys are never cached). Keys
  * already expired are left as they are. No live key is not an error.
  */
-export async function revokeKeys(store: Store, tenantId: string, now: Date = new Date()): Promise<RevokedKeys> {
+export async function revokeKeys(store: Store, tenantId: string, now: Date = new Date(), actor: ActorContext = CLI_ACTOR): Promise<RevokedKeys> {
   const tenant = await store.getTenant(tenantId);
   if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
   const revokedAt = now.toISOString();
   const before = new Map((await store.listApiKeys(tenantId)).map((k) => [k.id, k.expiresAt]));
-  const expired = await store.expireApiKeys(tenantId, revokedAt);
+  const expired = await runUnitOfWork(store, { ...actor, idp: tenant.idp }, async (uow) => {
+    const keys = await uow.tx.expireApiKeys(tenantId, revokedAt);
+    const change = { revoked: keys.map((k) => `${API_KEY_PREFIX}${k.id}`), revokedAt };
+    // No live key: nothing changed, nothing recorded.
+    if (keys.length > 0) recordSetup(uow, tenantId, 'revoke_keys', 'scim_setup.keys_revoked', change, { revokedAt, count: keys.length });
+    return keys;
+  }, () => now);
   return {
     tenant,
     revokedAt,
@@ -127,8 +156,14 @@ export async function revokeKeys(store: Store, tenantId: string, now: Date = new
 }
 
 /** Deletes the tenant with its keys and resources; its keys fail at once. */
-export async function deleteTenant(store: Store, tenantId: string): Promise<void> {
-  if (!(await store.deleteTenant(tenantId))) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+export async function deleteTenant(store: Store, tenantId: string, actor: ActorContext = CLI_ACTOR, now: Date = new Date()): Promise<void> {
+  const tenant = await store.getTenant(tenantId);
+  if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+  await runUnitOfWork(store, { ...actor, idp: tenant.idp }, async (uow) => {
+    if (!(await uow.tx.deleteTenant(tenantId))) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+    // The audit and outbox rows have no foreign key to the tenant: they outlive it (docs/audit.md).
+    recordSetup(uow, tenantId, 'delete', 'scim_setup.deleted', { attributes: [{ path: 'name', before: tenant.name }] }, {});
+  }, () => now);
 }
 
 export interface KeySummary {

@@ -185,4 +185,53 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'audit and outbox',
+    // The audit trail and the outbox of events (docs/audit.md), written by the unit of
+    // work in the transaction of the change (docs/reliability.md CF-7). No foreign key
+    // to tenants: the rows of a deleted tenant (its `scim_setup.deleted` event above
+    // all) outlive it. `event_counters` holds each tenant's last audit and outbox
+    // sequence numbers, bumped by one upsert in the write transaction, so sequences
+    // are strictly increasing and gap-free per tenant.
+    sql: `
+      CREATE TABLE event_counters (
+        tenant_id  TEXT PRIMARY KEY,
+        audit_seq  INTEGER NOT NULL,
+        outbox_seq INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE audit_events (
+        tenant_id      TEXT NOT NULL,
+        seq            INTEGER NOT NULL,
+        id             TEXT NOT NULL,
+        occurred_at    TEXT NOT NULL,
+        actor_kind     TEXT NOT NULL,
+        actor_id       TEXT,
+        actor_label    TEXT,
+        request_id     TEXT,
+        idp            TEXT,
+        method         TEXT,
+        path           TEXT,
+        resource_type  TEXT NOT NULL,
+        resource_id    TEXT NOT NULL,
+        operation      TEXT NOT NULL,
+        change         TEXT NOT NULL,
+        outcome        TEXT NOT NULL,
+        status         INTEGER NOT NULL,
+        normalisations TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, seq)
+      ) STRICT;
+
+      CREATE TABLE outbox_events (
+        tenant_id   TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        id          TEXT NOT NULL UNIQUE,
+        type        TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, seq)
+      ) STRICT;
+    `,
+  },
 ]);

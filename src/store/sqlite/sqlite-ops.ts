@@ -13,8 +13,10 @@ import { StatementCache } from './connection.ts';
 import type { SqliteDb } from './connection.ts';
 import { QueryDeadlineExceeded } from './errors.ts';
 import type { Transaction } from 'better-sqlite3';
-import type { LoadedResource, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
+import { appendEvents } from './events.ts';
+import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
+import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
 
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
@@ -185,11 +187,26 @@ export class SqliteOps implements StoreTx, SqliteReader {
   }
 
   async applyMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<boolean> {
-    let changed = 0;
-    const del = this.stmts.get('DELETE FROM members WHERE tenant_id = ? AND group_id = ? AND member_id IN (SELECT value FROM json_each(?))');
+    const c = this.#membership(tenantId, groupId, delta);
+    return c.added.length + c.removed.length > 0;
+  }
+
+  async changeMembership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<MembershipChange> {
+    return this.#membership(tenantId, groupId, delta);
+  }
+
+  #membership(tenantId: string, groupId: string, delta: MembershipDelta): MembershipChange {
+    const added: string[] = [];
+    const removed: string[] = [];
+    const del = this.stmts.get(
+      'DELETE FROM members WHERE tenant_id = ? AND group_id = ? AND member_id IN (SELECT value FROM json_each(?)) RETURNING member_id',
+    );
     const ins = this.stmts.get('INSERT OR IGNORE INTO members (tenant_id, group_id, member_id, member_type, display) VALUES (?, ?, ?, ?, ?)');
     const insert = (ms: readonly Member[]): void => {
-      for (const m of ms) changed += ins.run(tenantId, groupId, m.value, m.type, m.display ?? null).changes;
+      for (const m of ms) if (ins.run(tenantId, groupId, m.value, m.type, m.display ?? null).changes > 0) added.push(m.value);
+    };
+    const remove = (ids: readonly string[]): void => {
+      for (const c of chunks(ids)) for (const r of del.all(tenantId, groupId, JSON.stringify(c)) as { member_id: string }[]) removed.push(r.member_id);
     };
     if (delta.replace !== undefined) {
       // The difference, not delete-all + insert: unchanged members keep their rows.
@@ -197,13 +214,12 @@ export class SqliteOps implements StoreTx, SqliteReader {
       const have = (this.stmts.get('SELECT member_id FROM members WHERE tenant_id = ? AND group_id = ?').all(tenantId, groupId) as { member_id: string }[]).map(
         (r) => r.member_id,
       );
-      const gone = have.filter((id) => !want.has(id));
-      for (const c of chunks(gone)) changed += del.run(tenantId, groupId, JSON.stringify(c)).changes;
+      remove(have.filter((id) => !want.has(id)));
       insert(delta.replace);
     }
-    for (const c of chunks(delta.remove)) changed += del.run(tenantId, groupId, JSON.stringify(c)).changes;
+    remove(delta.remove);
     insert(delta.add);
-    return changed > 0;
+    return { added, removed };
   }
 
   async memberCount(tenantId: string, groupId: string): Promise<number> {
@@ -230,4 +246,42 @@ export class SqliteOps implements StoreTx, SqliteReader {
   async query(tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult> {
     return runQuery(this, tenantId, type, opts);
   }
+
+  async appendEvents(tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[]): Promise<void> {
+    appendEvents(this.stmts, tenantId, audit, outbox);
+  }
+
+  async createTenant(t: Tenant): Promise<void> {
+    this.stmts.get('INSERT INTO tenants (id, name, idp, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.idp, t.createdAt);
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    this.stmts
+      .get('INSERT INTO api_keys (id, tenant_id, digest, last4, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.tenantId, k.digest, k.last4, k.createdAt, k.expiresAt);
+  }
+
+  async expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
+    const sql = `UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)
+                 RETURNING id, tenant_id, digest, last4, created_at, expires_at`;
+    return (this.stmts.get(sql).all(at, tenantId, at) as KeyRow[]).map(toKey);
+  }
+
+  async deleteTenant(id: string): Promise<boolean> {
+    // ON DELETE CASCADE: keys, resources, and through them members and email values.
+    return this.stmts.get('DELETE FROM tenants WHERE id = ?').run(id).changes > 0;
+  }
 }
+
+/** An api_keys row. */
+export type KeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
+
+/** The record of an api_keys row. */
+export const toKey = (r: KeyRow): ApiKeyRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  digest: r.digest,
+  last4: r.last4,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});

@@ -16,10 +16,12 @@ import { mapSqliteError } from './errors.ts';
 import { listIgnored, recordIgnored } from './ignored-input.ts';
 import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
-import { SqliteOps } from './sqlite-ops.ts';
+import { SqliteOps, toKey } from './sqlite-ops.ts';
+import type { KeyRow } from './sqlite-ops.ts';
+import { listAudit, listOutbox } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { Store, StoreTx } from '../store.ts';
+import type { AuditEvent, EventPage, OutboxEvent, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -55,17 +57,8 @@ export interface SqliteStore extends Store {
 }
 
 type TenantRow = { id: string; name: string; idp: string; created_at: string };
-type KeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
 
 const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, idp: r.idp as IdpName, createdAt: r.created_at });
-const toKey = (r: KeyRow): ApiKeyRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  digest: r.digest,
-  last4: r.last4,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-});
 
 /** Opens (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
@@ -149,6 +142,12 @@ class SqliteStoreImpl implements SqliteStore {
       updateResource: guard(w.updateResource.bind(w)),
       deleteResource: guard(w.deleteResource.bind(w)),
       applyMembership: guard(w.applyMembership.bind(w)),
+      changeMembership: guard(w.changeMembership.bind(w)),
+      appendEvents: guard(w.appendEvents.bind(w)),
+      createTenant: guard(w.createTenant.bind(w)),
+      insertApiKey: guard(w.insertApiKey.bind(w)),
+      expireApiKeys: guard(w.expireApiKeys.bind(w)),
+      deleteTenant: guard(w.deleteTenant.bind(w)),
       existingIds: guard(w.existingIds.bind(w)),
       memberCount: guard(w.memberCount.bind(w)),
       query: guard(w.query.bind(w)),
@@ -186,31 +185,17 @@ class SqliteStoreImpl implements SqliteStore {
   updateResource: StoreTx['updateResource'] = (...a) => this.#write((o) => o.updateResource(...a));
   deleteResource: StoreTx['deleteResource'] = (...a) => this.#write((o) => o.deleteResource(...a));
   applyMembership: StoreTx['applyMembership'] = (...a) => this.#write((o) => o.applyMembership(...a));
-
-  #insertTenant(t: Tenant): void {
-    this.#wstmts.get('INSERT INTO tenants (id, name, idp, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.idp, t.createdAt);
-  }
-
-  #insertKey(k: ApiKeyRecord): void {
-    this.#wstmts
-      .get('INSERT INTO api_keys (id, tenant_id, digest, last4, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(k.id, k.tenantId, k.digest, k.last4, k.createdAt, k.expiresAt);
-  }
-
-  #expireKeys(tenantId: string, at: string): ApiKeyRecord[] {
-    const sql = `UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)
-                 RETURNING id, tenant_id, digest, last4, created_at, expires_at`;
-    return (this.#wstmts.get(sql).all(at, tenantId, at) as KeyRow[]).map(toKey);
-  }
-
-  async createTenant(t: Tenant): Promise<void> {
-    await this.#write(() => this.#insertTenant(t));
-  }
+  changeMembership: StoreTx['changeMembership'] = (...a) => this.#write((o) => o.changeMembership(...a));
+  appendEvents: StoreTx['appendEvents'] = (...a) => this.#write((o) => o.appendEvents(...a));
+  createTenant: StoreTx['createTenant'] = (...a) => this.#write((o) => o.createTenant(...a));
+  insertApiKey: StoreTx['insertApiKey'] = (...a) => this.#write((o) => o.insertApiKey(...a));
+  expireApiKeys: StoreTx['expireApiKeys'] = (...a) => this.#write((o) => o.expireApiKeys(...a));
+  deleteTenant: StoreTx['deleteTenant'] = (...a) => this.#write((o) => o.deleteTenant(...a));
 
   async createTenantWithKey(t: Tenant, k: ApiKeyRecord): Promise<void> {
-    await this.#write(() => {
-      this.#insertTenant(t);
-      this.#insertKey(k);
+    await this.#write(async (o) => {
+      await o.createTenant(t);
+      await o.insertApiKey(k);
     });
   }
 
@@ -223,15 +208,6 @@ class SqliteStoreImpl implements SqliteStore {
 
   listTenants(): Promise<Tenant[]> {
     return this.#read(() => (this.#rstmts.get('SELECT id, name, idp, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(toTenant));
-  }
-
-  deleteTenant(id: string): Promise<boolean> {
-    // ON DELETE CASCADE: keys, resources, and through them members and email values.
-    return this.#write(() => this.#wstmts.get('DELETE FROM tenants WHERE id = ?').run(id).changes > 0);
-  }
-
-  async insertApiKey(k: ApiKeyRecord): Promise<void> {
-    await this.#write(() => this.#insertKey(k));
   }
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
@@ -260,14 +236,10 @@ class SqliteStoreImpl implements SqliteStore {
     );
   }
 
-  expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
-    return this.#write(() => this.#expireKeys(tenantId, at));
-  }
-
   async rotateApiKey(k: ApiKeyRecord, expireOthersAt: string): Promise<void> {
-    await this.#write(() => {
-      this.#expireKeys(k.tenantId, expireOthersAt);
-      this.#insertKey(k);
+    await this.#write(async (o) => {
+      await o.expireApiKeys(k.tenantId, expireOthersAt);
+      await o.insertApiKey(k);
     });
   }
 
@@ -278,6 +250,14 @@ class SqliteStoreImpl implements SqliteStore {
 
   listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]> {
     return this.#read(() => listIgnored(this.#rstmts, tenantId));
+  }
+
+  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]> {
+    return this.#read(() => listAudit(this.#rstmts, tenantId, page));
+  }
+
+  listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]> {
+    return this.#read(() => listOutbox(this.#rstmts, tenantId, page));
   }
 
   async secret(name: string): Promise<Buffer> {

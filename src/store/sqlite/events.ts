@@ -1,0 +1,65 @@
+/**
+ * The audit rows and outbox events of the SQLite store (docs/audit.md, migration 6).
+ * Both are numbered per tenant from the tenant's `event_counters` row, bumped by ONE
+ * upsert inside the caller's write transaction: the writer lock serialises writers,
+ * so the numbers are strictly increasing and gap-free, and a rolled-back transaction
+ * takes its numbers back with it.
+ */
+import type { StatementCache } from './connection.ts';
+import type { AuditEvent, AuditEventInput, EventPage, OutboxEvent, OutboxEventInput } from '../store.ts';
+
+const BUMP = `INSERT INTO event_counters (tenant_id, audit_seq, outbox_seq) VALUES (?, ?, ?)
+  ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = audit_seq + excluded.audit_seq, outbox_seq = outbox_seq + excluded.outbox_seq
+  RETURNING audit_seq, outbox_seq`;
+
+const INSERT_AUDIT = `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
+  method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?)';
+
+/** Appends the rows; must run inside a write transaction. */
+export function appendEvents(
+  stmts: StatementCache, tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[],
+): void {
+  if (audit.length === 0 && outbox.length === 0) return;
+  const last = stmts.get(BUMP).get(tenantId, audit.length, outbox.length) as { audit_seq: number; outbox_seq: number };
+  let seq = last.audit_seq - audit.length;
+  const ia = stmts.get(INSERT_AUDIT);
+  for (const a of audit) {
+    ia.run(
+      tenantId, ++seq, a.id, a.occurredAt, a.actorKind, a.actorId, a.actorLabel, a.requestId, a.idp, a.method, a.path,
+      a.resourceType, a.resourceId, a.operation, JSON.stringify(a.change ?? null), a.outcome, a.status, JSON.stringify(a.normalisations),
+    );
+  }
+  seq = last.outbox_seq - outbox.length;
+  const io = stmts.get(INSERT_OUTBOX);
+  for (const e of outbox) io.run(tenantId, ++seq, e.id, e.type, e.occurredAt, JSON.stringify(e.payload ?? null));
+}
+
+type AuditRow = {
+  tenant_id: string; seq: number; id: string; occurred_at: string; actor_kind: string; actor_id: string | null; actor_label: string | null;
+  request_id: string | null; idp: string | null; method: string | null; path: string | null; resource_type: string; resource_id: string;
+  operation: string; change: string; outcome: string; status: number; normalisations: string;
+};
+
+/** A page of the tenant's audit rows, by `seq`. */
+export function listAudit(stmts: StatementCache, tenantId: string, page: EventPage): AuditEvent[] {
+  const rows = stmts
+    .get('SELECT * FROM audit_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    .all(tenantId, page.afterSeq ?? 0, page.limit) as AuditRow[];
+  return rows.map((r) => ({
+    tenantId: r.tenant_id, seq: r.seq, id: r.id, occurredAt: r.occurred_at, actorKind: r.actor_kind, actorId: r.actor_id,
+    actorLabel: r.actor_label, requestId: r.request_id, idp: r.idp, method: r.method, path: r.path, resourceType: r.resource_type,
+    resourceId: r.resource_id, operation: r.operation, change: JSON.parse(r.change) as unknown, outcome: r.outcome as AuditEvent['outcome'],
+    status: r.status, normalisations: JSON.parse(r.normalisations) as string[],
+  }));
+}
+
+/** A page of the tenant's outbox events, by `seq`. */
+export function listOutbox(stmts: StatementCache, tenantId: string, page: EventPage): OutboxEvent[] {
+  const rows = stmts
+    .get('SELECT tenant_id, seq, id, type, occurred_at, payload FROM outbox_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    .all(tenantId, page.afterSeq ?? 0, page.limit) as { tenant_id: string; seq: number; id: string; type: string; occurred_at: string; payload: string }[];
+  return rows.map((r) => ({ tenantId: r.tenant_id, seq: r.seq, id: r.id, type: r.type, occurredAt: r.occurred_at, payload: JSON.parse(r.payload) as unknown }));
+}

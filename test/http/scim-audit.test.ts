@@ -1,0 +1,201 @@
+/**
+ * One write path (docs/audit.md): every SCIM change writes exactly one audit row and
+ * its outbox events in the transaction of the change — both roll back with it, a
+ * refused or no-op request writes no change, no password, secret or filter value
+ * reaches either table, and each tenant's sequence numbers have no gaps.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import type { AuditEvent, OutboxEvent } from '../../src/store/store.ts';
+import { BULK_REQ, createGroup, createUser, group, patch, startTestServer, tenant, user } from './scim-helpers.ts';
+import type { Client, TestServer } from './scim-helpers.ts';
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTestServer();
+});
+after(() => srv.close());
+
+/** Every audit row / outbox event of the tenant, the tenant's own creation (`scim_setup.created`) included. */
+const allAudit = (c: Client): Promise<AuditEvent[]> => srv.store.listAuditEvents(c.tenantId, { limit: 10_000 });
+const allOutbox = (c: Client): Promise<OutboxEvent[]> => srv.store.listOutboxEvents(c.tenantId, { limit: 10_000 });
+/** Those of SCIM resources only. */
+const audit = async (c: Client): Promise<AuditEvent[]> => (await allAudit(c)).filter((r) => r.resourceType !== 'ScimSetup');
+const outbox = async (c: Client): Promise<OutboxEvent[]> => (await allOutbox(c)).filter((e) => !e.type.startsWith('scim_setup.'));
+const gapless = (rows: readonly { seq: number }[]): void => assert.deepEqual(rows.map((r) => r.seq), rows.map((_, i) => i + 1));
+
+/** Every audit and outbox row of the database, as text (a second, read-only connection). */
+function allRows(): string {
+  const db = new Database(srv.dbFile, { readonly: true });
+  try {
+    return JSON.stringify([db.prepare('SELECT * FROM audit_events').all(), db.prepare('SELECT * FROM outbox_events').all()]);
+  } finally {
+    db.close();
+  }
+}
+
+describe('audit and outbox of SCIM writes', () => {
+  it('POST, PUT, PATCH, DELETE: one audit row each, with the actor, request, change and events', async () => {
+    const c = await tenant(srv, 'okta');
+    const post = await c.call('POST', '/Users', user('ada', { active: true, title: 'Eng' }), { 'x-request-id': 'req-post-1' });
+    assert.equal(post.status, 201);
+    const id = post.body.id as string;
+    assert.equal((await c.call('PUT', `/Users/${id}`, user('ada', { active: true, title: 'Lead' }))).status, 200);
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'active', value: false }))).status, 200);
+    assert.equal((await c.call('DELETE', `/Users/${id}`)).status, 204);
+
+    const rows = await audit(c);
+    assert.deepEqual(rows.map((r) => [r.operation, r.method, r.path, r.status, r.outcome]), [
+      ['create', 'POST', '/Users', 201, 'success'],
+      ['replace', 'PUT', `/Users/${id}`, 200, 'success'],
+      ['patch', 'PATCH', `/Users/${id}`, 200, 'success'],
+      ['delete', 'DELETE', `/Users/${id}`, 204, 'success'],
+    ]);
+    const first = rows[0]!;
+    assert.equal(first.requestId, 'req-post-1');
+    assert.equal(first.actorKind, 'api_key');
+    assert.match(first.actorId ?? '', /^[0-9A-Za-z]{16}$/);
+    assert.equal(first.actorLabel, `roster_${first.actorId}`);
+    assert.equal(first.idp, 'okta');
+    assert.ok(rows.every((r) => r.resourceType === 'User' && r.resourceId === id));
+    assert.deepEqual((rows[1]!.change as { attributes: unknown[] }).attributes, [{ path: 'title', before: 'Eng', after: 'Lead' }]);
+    assert.deepEqual((rows[2]!.change as { attributes: unknown[] }).attributes, [{ path: 'active', before: true, after: false }]);
+
+    const events = await outbox(c);
+    assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.deleted']);
+    gapless(await allAudit(c));
+    gapless(await allOutbox(c));
+    assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'] });
+    assert.equal(new Set(events.map((e) => e.id)).size, 4);
+  });
+
+  it('a change and its audit and outbox rows roll back together', async () => {
+    const c = await tenant(srv);
+    await createUser(c, 'before-failure');
+    const rowsBefore = (await audit(c)).length;
+    // A failure after the change is written: the outbox insert itself fails.
+    const db = new Database(srv.dbFile);
+    db.exec("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    try {
+      const r = await c.call('POST', '/Users', user('never-stored'));
+      assert.equal(r.status, 500);
+    } finally {
+      db.exec('DROP TRIGGER fail_outbox');
+      db.close();
+    }
+    const found = await c.call('GET', `/Users?filter=${encodeURIComponent('userName eq "never-stored"')}`);
+    assert.equal(found.body.totalResults, 0);
+    assert.equal((await audit(c)).length, rowsBefore);
+    // And the sequence goes on without a gap.
+    await createUser(c, 'after-failure');
+    assert.deepEqual((await audit(c)).map((r) => (r.change as { attributes: { after: unknown }[] }).attributes[0]?.after), ['before-failure', 'after-failure']);
+    gapless(await allAudit(c));
+    gapless(await allOutbox(c));
+  });
+
+  it('every version change of a resource has exactly one audit row', async () => {
+    const c = await tenant(srv);
+    const id = await createUser(c, 'counted');
+    for (let i = 0; i < 5; i++) await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'title', value: `t${i}` }));
+    const current = await c.call('GET', `/Users/${id}`);
+    const version = Number(/W\/"(\d+)"/.exec(current.body.meta.version as string)?.[1]);
+    assert.equal(version, 6);
+    assert.equal((await audit(c)).filter((r) => r.resourceId === id).length, version);
+  });
+
+  it('a PATCH whose third operation fails, a refused request and a no-op PATCH write no change', async () => {
+    const c = await tenant(srv);
+    const id = await createUser(c, 'stable', { title: 'A' });
+    const failing = patch(
+      { op: 'replace', path: 'title', value: 'B' },
+      { op: 'add', path: 'nickName', value: 'N' },
+      { op: 'remove', path: 'userName' },
+    );
+    assert.equal((await c.call('PATCH', `/Users/${id}`, failing)).status, 400);
+    assert.equal((await c.call('POST', '/Users', user('stable'))).status, 409);
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'title', value: 'A' }))).status, 200);
+    assert.equal((await c.call('DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"99"' })).status, 412);
+    const rows = await audit(c);
+    assert.deepEqual(rows.filter((r) => r.outcome === 'success').map((r) => r.operation), ['create']);
+    // Refused state-changing requests are audited as such, with their status and no change.
+    assert.deepEqual(rows.filter((r) => r.outcome === 'refused').map((r) => [r.operation, r.status, r.change]), [
+      ['patch', 400, null],
+      ['create', 409, null],
+      ['delete', 412, null],
+    ]);
+    assert.deepEqual((await outbox(c)).map((e) => e.type), ['user.created']);
+    assert.equal((await c.call('GET', `/Users/${id}`)).body.title, 'A');
+  });
+
+  it('no password, secret or filter value in any audit or outbox row', async () => {
+    const c = await tenant(srv);
+    const post = await c.call('POST', `/Users?filter=${encodeURIComponent('userName eq "FilterValue42"')}`, user('pw', { password: 'Pass-Post-1!' }));
+    assert.equal(post.status, 201);
+    const id = post.body.id as string;
+    assert.equal((await c.call('PUT', `/Users/${id}`, user('pw', { password: 'Pass-Put-2!', title: 'x' }))).status, 200);
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'password', value: 'Pass-Patch-3!' }, { op: 'replace', path: 'title', value: 'y' }))).status, 200);
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', value: { password: 'Pass-Patch-4!', title: 'z' } }))).status, 200);
+    const text = allRows();
+    for (const secret of ['Pass-Post-1!', 'Pass-Put-2!', 'Pass-Patch-3!', 'Pass-Patch-4!', 'FilterValue42', 'password']) {
+      assert.ok(!text.includes(secret), `${secret} must not be recorded`);
+    }
+    const rows = await audit(c);
+    assert.equal(rows.length, 4);
+    assert.equal(rows[0]!.path, '/Users?filter=%E2%80%A6');
+  });
+
+  it('per-tenant sequence numbers are strictly increasing without gaps under concurrent writes', async () => {
+    const a = await tenant(srv);
+    const b = await tenant(srv);
+    await Promise.all([
+      ...Array.from({ length: 25 }, (_, i) => createUser(a, `a${i}`)),
+      ...Array.from({ length: 25 }, (_, i) => createUser(b, `b${i}`)),
+    ]);
+    for (const c of [a, b]) {
+      assert.equal((await audit(c)).length, 25);
+      assert.equal((await outbox(c)).length, 25);
+      gapless(await allAudit(c));
+      gapless(await allOutbox(c));
+    }
+  });
+
+  it('adding 500 members: one audit row (bounded list, counts) and role.member_added batches of at most 100', async () => {
+    const c = await tenant(srv);
+    const ops = Array.from({ length: 500 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `u${i}`, data: user(`m${i}`) }));
+    const bulk = await c.call('POST', '/Bulk', { schemas: [BULK_REQ], Operations: ops });
+    assert.equal(bulk.status, 200);
+    const ids = (bulk.body.Operations as { location: string }[]).map((o) => o.location.split('/').pop() as string);
+    const gid = await createGroup(c, 'big');
+    const before = (await outbox(c)).length;
+    const r = await c.call('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }));
+    assert.ok(r.status === 200 || r.status === 204);
+    const rows = (await audit(c)).filter((x) => x.resourceId === gid);
+    assert.deepEqual(rows.map((x) => [x.operation, x.status]), [['create', 201], ['patch', r.status]]);
+    const members = (rows[1]!.change as { members: { added: string[]; addedCount: number } }).members;
+    assert.equal(members.addedCount, 500);
+    assert.equal(members.added.length, 100);
+    const events = (await outbox(c)).slice(before);
+    assert.deepEqual(events.map((e) => e.type), Array(5).fill('role.member_added'));
+    const listed = events.flatMap((e) => (e.payload as { members: string[] }).members);
+    assert.deepEqual([...listed].sort(), [...ids].sort());
+    for (const e of events) {
+      assert.ok((e.payload as { members: string[] }).members.length <= 100);
+      assert.ok(JSON.stringify(e.payload).length < 5000);
+    }
+    // Bulk: each operation is its own unit of work, audited with its own method and path.
+    const bulkRows = (await audit(c)).filter((x) => x.resourceType === 'User');
+    assert.equal(bulkRows.length, 500);
+    assert.ok(bulkRows.every((x) => x.method === 'POST' && x.path === '/Users'));
+  });
+
+  it('a group created with members records role.created and role.member_added', async () => {
+    const c = await tenant(srv);
+    const u = await createUser(c, 'member');
+    const r = await c.call('POST', '/Groups', group('g', [{ value: u }]));
+    assert.equal(r.status, 201);
+    const events = await outbox(c);
+    assert.deepEqual(events.map((e) => e.type), ['user.created', 'role.created', 'role.member_added']);
+    assert.deepEqual(events[2]!.payload, { id: r.body.id, members: [u], batch: 1, batches: 1, count: 1 });
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Every setting of Roster in one table (DESIGN rule 10): name, description,
+ * Every setting of Roster in one table (docs/principles.md rule 10): name, description,
  * default, unit, environment variables, command-line flag and parser.
  * `loadConfig` reads flags and environment once at start, validates everything,
  * rejects unknown flags and unknown `ROSTER_*` variables, and returns a frozen

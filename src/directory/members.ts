@@ -1,6 +1,6 @@
 /**
  * Group member validation (RFC 7643 §4.2): every member must name a User or Group
- * of the SAME tenant (RELIABILITY AU-2), a group may not contain itself, and the
+ * of the SAME tenant (docs/reliability.md AU-2), a group may not contain itself, and the
  * member `type` is the actual kind of the referenced resource.
  */
 import { invalidValue } from '../scim/errors.ts';

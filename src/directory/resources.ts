@@ -26,13 +26,13 @@ import type { LoadedResource, Store, StoredResource, StoreTx } from '../store/st
 import type { ResourceKind } from '../domain/resource.ts';
 import type { ResourceSchema, SchemaRegistry, ScimResource } from '../scim/schema/types.ts';
 
-/** Everything a use case needs; the tenant is a parameter (DESIGN rule 6). */
+/** Everything a use case needs; the tenant is a parameter (docs/principles.md rule 6). */
 export interface DirectoryContext {
   readonly store: Store;
   readonly registry: SchemaRegistry;
   readonly tenantId: string;
   readonly now: () => Date;
-  /** Maximum PATCH operations in one request (RELIABILITY RL-6). */
+  /** Maximum PATCH operations in one request (docs/reliability.md RL-6). */
   readonly maxPatchOperations: number;
   /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md); absent = no cap. */
   readonly maxMultiValued?: number;
@@ -70,7 +70,7 @@ const missing = (rs: ResourceSchema, id: string): Error =>
  * Splits a validated body into what is stored and the Group members.
  * Dropped: id/meta/schemas/groups (server-computed; RFC 7643 §3.1 readOnly) and
  * every writeOnly attribute: `password` is never stored (Roster is not a login
- * system; RFC 7643 §4.1.1 "never returned", RELIABILITY IN-7).
+ * system; RFC 7643 §4.1.1 "never returned", docs/reliability.md IN-7).
  */
 function splitBody(rs: ResourceSchema, canonical: ScimResource): { data: ScimResource; members: unknown } {
   const writeOnly = new Set(rs.core.attributes.filter((a) => a.mutability === 'writeOnly').map((a) => a.name));
@@ -255,7 +255,7 @@ function planPatch(
  * PATCH (RFC 7644 §3.5.2): all operations or none (`applyPatch` is pure and
  * all-or-nothing; the store transaction covers the membership rows). Membership
  * changes go as a delta, never as a rewritten list. A no-op keeps version and
- * lastModified (§3.5.2.1/§3.5.2.2, RELIABILITY CC-4, CC-8) and takes no write lock.
+ * lastModified (§3.5.2.1/§3.5.2.2, docs/reliability.md CC-4, CC-8) and takes no write lock.
  *
  * The PATCH is read, applied and validated OUTSIDE the write transaction, so its CPU
  * work never holds the database write lock; the transaction only checks that the

@@ -181,7 +181,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       for (const dup of ['ALICE', 'Alice', '\uFF41\uFF4C\uFF49\uFF43\uFF45']) await rejectsWith(s.insertResource(userRes(a.id, dup)), 'uniqueness');
       await s.insertResource(userRes(a.id, 'caf\u00e9'));
       await rejectsWith(s.insertResource(userRes(a.id, 'cafe\u0301')), 'uniqueness');
-      await s.insertResource(userRes(b.id, 'ALICE')); // another tenant: no conflict (RELIABILITY AU-3)
+      await s.insertResource(userRes(b.id, 'ALICE')); // another tenant: no conflict (docs/reliability.md AU-3)
       await s.insertResource(groupRes(a.id, 'alice')); // a group may share a user's name
       await s.insertResource(groupRes(a.id, 'Admins'));
       await rejectsWith(s.insertResource(groupRes(a.id, 'ADMINS')), 'uniqueness');

@@ -1,5 +1,5 @@
 /**
- * SCIM API keys (RELIABILITY AU-4, AU-5).
+ * SCIM API keys (docs/reliability.md AU-4, AU-5).
  *
  * Format: `roster_<id>_<secret><check>`
  * - `roster_` — a fixed prefix so secret scanners can recognise a leaked key;

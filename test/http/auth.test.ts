@@ -1,5 +1,5 @@
 /**
- * Authentication and key handling: RELIABILITY AU-1 (bad credentials), AU-2
+ * Authentication and key handling: docs/reliability.md AU-1 (bad credentials), AU-2
  * (a key on another tenant's URL), AU-4 (no plaintext key at rest), AU-5
  * (near-miss keys), AU-6 (rotation, grace, deletion), AU-8 (nothing secret in logs).
  */

@@ -1,4 +1,4 @@
-// RELIABILITY IN-8 / RL-2: a small body that nests deeply is a 400, never a 500
+// docs/reliability.md IN-8 / RL-2: a small body that nests deeply is a 400, never a 500
 // (found in review: an 8 KB PATCH value nested 4,000 deep overflowed the stack).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

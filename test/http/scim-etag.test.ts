@@ -1,5 +1,5 @@
 /**
- * Conditional requests and concurrency (RFC 7644 §3.14; RELIABILITY CC-3, CC-4, CC-8).
+ * Conditional requests and concurrency (RFC 7644 §3.14; docs/reliability.md CC-3, CC-4, CC-8).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * Groups with members over HTTP: add/remove/replace as deltas, excludedAttributes=members,
- * User.groups computed, foreign or missing members refused (RFC 7643 §4.2; RELIABILITY AU-2, IN-5, RL-5).
+ * User.groups computed, foreign or missing members refused (RFC 7643 §4.2; docs/reliability.md AU-2, IN-5, RL-5).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Bad input (RELIABILITY IN-5, IN-6, IN-8, RL-6): the right 4xx and scimType,
+ * Bad input (docs/reliability.md IN-5, IN-6, IN-8, RL-6): the right 4xx and scimType,
  * and nothing written (the tenant's full dump is compared before and after).
  */
 import assert from 'node:assert/strict';

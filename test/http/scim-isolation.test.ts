@@ -1,5 +1,5 @@
 /**
- * Tenant isolation (RELIABILITY AU-2, AU-3): tenants A and B share userNames,
+ * Tenant isolation (docs/reliability.md AU-2, AU-3): tenants A and B share userNames,
  * externalIds and group names; A's key on B's ids is always 404 and B is unchanged.
  */
 import assert from 'node:assert/strict';

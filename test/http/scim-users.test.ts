@@ -1,6 +1,6 @@
 /**
  * Users over HTTP: lifecycle, filters, sorting, index paging, projection,
- * password never returned (RFC 7644 §3.3–§3.6, §3.4.2; RELIABILITY IN-7, IN-9, LD-4).
+ * password never returned (RFC 7644 §3.3–§3.6, §3.4.2; docs/reliability.md IN-7, IN-9, LD-4).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

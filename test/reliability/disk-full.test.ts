@@ -1,5 +1,5 @@
 /**
- * RELIABILITY CF-5: disk full under a live `roster serve`. The database sits
+ * docs/reliability.md CF-5: disk full under a live `roster serve`. The database sits
  * on its own 4 MiB tmpfs; a filler file takes the rest of the space. Writes
  * must get 503 with a SCIM error (fail closed), reads keep working, nothing is
  * corrupted or half-written, and once the filler is deleted writes work again

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY CF-2: durability settings. `roster serve` logs the journal mode
+ * docs/reliability.md CF-2: durability settings. `roster serve` logs the journal mode
  * and synchronous level read back from its own connection, and the file really
  * is in WAL mode: a separate connection reads `journal_mode=wal` and the file
  * header's read/write versions are 2 (WAL). `synchronous` is per connection,

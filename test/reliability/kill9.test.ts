@@ -1,5 +1,5 @@
 /**
- * RELIABILITY CF-1: kill -9 under load, 20 times on the same SQLite file.
+ * docs/reliability.md CF-1: kill -9 under load, 20 times on the same SQLite file.
  *
  * Each round starts `roster serve` on the file left by the previous kill (no
  * manual step), checks the previous round's history against what the server

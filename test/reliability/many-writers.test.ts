@@ -1,5 +1,5 @@
 /**
- * RELIABILITY CC-6: many SQLite writers. Two `roster serve` processes on the
+ * docs/reliability.md CC-6: many SQLite writers. Two `roster serve` processes on the
  * SAME database file, plus `roster tenants create` runs at the same time, and
  * 200 concurrent POSTs split between the two servers. Every write transaction
  * takes the write lock up front (BEGIN IMMEDIATE) and waits in busy_timeout,

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY CF-6: SIGTERM drains. A request in flight when `roster serve`
+ * docs/reliability.md CF-6: SIGTERM drains. A request in flight when `roster serve`
  * gets SIGTERM still completes with 2xx; new connections are refused; the
  * process exits 0 within the drain timeout; the database is left with no open
  * transaction (the WAL checkpointed away, integrity ok) and the change committed.

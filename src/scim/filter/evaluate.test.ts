@@ -191,7 +191,7 @@ describe('evaluateFilter: operators × types × caseExact', () => {
 });
 
 const REJECTED: string[] = [
-  'foo eq "x"', // unknown attribute (RELIABILITY IN-3)
+  'foo eq "x"', // unknown attribute (docs/reliability.md IN-3)
   'name.foo pr',
   'urn:example:nope:userName eq "x"',
   'emails[foo eq "x"]',

@@ -1,7 +1,7 @@
 /**
  * The tokenizer shared by the filter parser (RFC 7644 §3.4.2.2) and the PATCH path
  * parser (§3.5.2). Hand-written, one pass, no regular expressions on the input, so
- * it runs in time linear in the input length (RELIABILITY RL-3).
+ * it runs in time linear in the input length (docs/reliability.md RL-3).
  */
 import type { ScimError } from '../errors.ts';
 

@@ -24,7 +24,7 @@ const SEEDS = [
 ];
 const NOISE = ['(', ')', '[', ']', '"', '\\', ' ', '.', ':', '-', 'e', '0', 'u', 'not', ' and ', ' or ', 'pr', '\u0000', '😀', '\ud800'];
 
-describe('parseFilter properties (RELIABILITY IN-1)', () => {
+describe('parseFilter properties (docs/reliability.md IN-1)', () => {
   test('formatFilter output parses back to the identical AST', () => {
     fc.assert(
       fc.property(filterArb, (ast) => {
@@ -64,7 +64,7 @@ describe('parseFilter properties (RELIABILITY IN-1)', () => {
   });
 });
 
-describe('parseFilter: adversarial inputs fail cleanly (RELIABILITY RL-2, RL-3)', () => {
+describe('parseFilter: adversarial inputs fail cleanly (docs/reliability.md RL-2, RL-3)', () => {
   const outcome = (text: string, limits?: { maxLength?: number; maxDepth?: number }): string => {
     try {
       parseFilter(text, limits);

@@ -7,7 +7,7 @@ import type { Filter } from './ast.ts';
 import { FilterGrammar } from './grammar.ts';
 import { Lexer } from './lexer.ts';
 
-/** Caps applied before any scanning or recursion (RELIABILITY RL-2, RL-3). */
+/** Caps applied before any scanning or recursion (docs/reliability.md RL-2, RL-3). */
 export interface FilterLimits {
   /** Longest accepted filter, in UTF-16 code units. Default 16384. */
   readonly maxLength?: number;

@@ -1,7 +1,7 @@
 /**
  * What a filter path names, and whether an operator and value make sense for it.
  * The reference evaluator and the SQL filter compilers call these same checks, so
- * they refuse exactly the same filters (RELIABILITY IN-3: unsupported = rejected).
+ * they refuse exactly the same filters (docs/reliability.md IN-3: unsupported = rejected).
  */
 import { invalidFilter } from '../errors.ts';
 import { subAttributeOf } from '../schema/lookup.ts';
@@ -31,7 +31,7 @@ export const SCHEMAS_ATTRIBUTE: AttributeDefinition = Object.freeze({
  * Resolves a filter path. With `outer`, `path.name` names a sub-attribute of the
  * value path's attribute (`emails[type eq "work"]`).
  * @throws `invalidFilter` for an unknown attribute or one that is `returned: never`
- *   (e.g. `password`: filtering on it would be a guessing oracle, RELIABILITY IN-3).
+ *   (e.g. `password`: filtering on it would be a guessing oracle, docs/reliability.md IN-3).
  */
 export function resolveFilterPath(rs: ResourceSchema, path: AttrPath, outer?: ResolvedAttribute): ResolvedAttribute {
   let r: ResolvedAttribute | undefined;

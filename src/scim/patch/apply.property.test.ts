@@ -1,7 +1,7 @@
 /**
  * Property tests of the PATCH engine: random bodies never raise anything but a
  * ScimError (and never a 500), a failing operation leaves the input untouched
- * (RFC 7644 §3.5.2 atomicity), and nothing reaches Object.prototype (RELIABILITY IN-4).
+ * (RFC 7644 §3.5.2 atomicity), and nothing reaches Object.prototype (docs/reliability.md IN-4).
  * PATCH_FUZZ_RUNS scales the runs (default 100,000 bodies in total).
  */
 import assert from 'node:assert/strict';

@@ -208,7 +208,7 @@ describe('remove', () => {
     const r = patch(bjensen(), [{ op: 'remove', path: 'emails[type eq "work"].primary' }]);
     assert.deepEqual((r.resource['emails'] as Json[])[0], { value: 'bjensen@example.com', type: 'work' });
   });
-  it('absent things: a successful no-op (replays, RELIABILITY CC-8)', () => {
+  it('absent things: a successful no-op (replays, docs/reliability.md CC-8)', () => {
     for (const path of ['nickName', 'phoneNumbers', 'emails[type eq "other"]', 'name.middleName', `${EXT}:manager`]) {
       assert.equal(patch(bjensen(), [{ op: 'remove', path }]).changed, false, path);
     }

@@ -43,7 +43,7 @@ function membersOp(ctx: Context, op: OpName, t: Target, value: unknown, hasValue
       const cur = ctx.tracker.current(ctx.members);
       ids = matchingIndexes(ctx.rs, t, cur).map((i) => (cur[i] as PatchMember).value);
     }
-    // Removing a non-member changes nothing and succeeds (RELIABILITY CC-8).
+    // Removing a non-member changes nothing and succeeds (docs/reliability.md CC-8).
     ctx.tracker.remove(ids);
     return;
   }

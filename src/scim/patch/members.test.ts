@@ -169,7 +169,7 @@ describe('member errors', () => {
     { name: 'members.value', ops: [{ op: 'replace', path: 'members.value', value: 'x' }], scimType: 'mutability' },
     { name: 'add through a members filter', ops: [{ op: 'add', path: 'members[value eq "u1"]', value: { value: 'u2' } }], scimType: 'mutability' },
     { name: 'remove the required displayName', ops: [{ op: 'remove', path: 'displayName' }], scimType: 'mutability' },
-    { name: '__proto__ after a members filter (RELIABILITY IN-4)', ops: [{ op: 'remove', path: 'members[value eq "x"].__proto__' }], scimType: 'invalidPath' },
+    { name: '__proto__ after a members filter (docs/reliability.md IN-4)', ops: [{ op: 'remove', path: 'members[value eq "x"].__proto__' }], scimType: 'invalidPath' },
     { name: 'unknown Group attribute', ops: [{ op: 'replace', path: 'userName', value: 'x' }], scimType: 'invalidValue' },
   ];
   for (const c of cases) {

@@ -142,7 +142,7 @@ export function parsePatchRequest(body: unknown, limits: PatchLimits = {}): Patc
   const max = limits.maxOperations ?? DEFAULT_MAX_OPERATIONS;
   // No scimType fits exactly; RFC 7644 §3.7.4 refuses bulk requests over
   // maxOperations, and Table 9 "tooMany" is the code for "more than the server is
-  // willing to process". RELIABILITY RL-6 asks for a 400.
+  // willing to process". docs/reliability.md RL-6 asks for a 400.
   if (ops.length > max) throw tooMany(`A PATCH request may hold at most ${max} operations (got ${ops.length})`);
   return ops.map((raw: unknown, i) => parseOperation(raw, i));
 }

@@ -17,7 +17,7 @@ export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' &
  */
 export function cloneJson<T>(value: T, depth = 0): T {
   // No SCIM value nests deeper than a few levels; a deeper one is refused before it
-  // can exhaust the stack (RELIABILITY IN-8, RL-2).
+  // can exhaust the stack (docs/reliability.md IN-8, RL-2).
   if (depth > MAX_VALUE_DEPTH) throw invalidValue(`A value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v, depth + 1)) as T;
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v, depth + 1)])) as T;

@@ -45,7 +45,7 @@ export function isUnavailable(code: string): boolean {
 /**
  * Maps a thrown value: unique violations → 409 `uniqueness` (RFC 7644 §3.3),
  * foreign-key violations → 400 `invalidValue`, disk full / read-only / I/O / busy,
- * and a query past its deadline → 503 (RELIABILITY CF-5, CC-6). Anything else is returned unchanged (a bug → 500).
+ * and a query past its deadline → 503 (docs/reliability.md CF-5, CC-6). Anything else is returned unchanged (a bug → 500).
  */
 export function mapSqliteError(e: unknown, what = 'resource'): unknown {
   if (isScimError(e)) return e;

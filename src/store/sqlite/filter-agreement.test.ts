@@ -1,5 +1,5 @@
 /**
- * RELIABILITY IN-2: the SQL store and the reference evaluator select the same
+ * docs/reliability.md IN-2: the SQL store and the reference evaluator select the same
  * resources for random data and random filters (values with % _ \ ' " ;-- NUL,
  * emoji, mixed case, NFC/NFD, and the PRECIS refusals of docs/schema.md
  * "Identifiers": controls, format and bidi controls, default-ignorables, surrounding

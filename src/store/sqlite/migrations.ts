@@ -57,7 +57,7 @@ export const migrations: readonly Migration[] = Object.freeze([
       CREATE INDEX resources_created ON resources(tenant_id, type, created);
       CREATE INDEX resources_last_modified ON resources(tenant_id, type, last_modified);
 
-      -- DESIGN rule 7: membership is rows, never a JSON array.
+      -- docs/principles.md rule 7: membership is rows, never a JSON array.
       CREATE TABLE members (
         tenant_id   TEXT NOT NULL,
         group_id    TEXT NOT NULL,

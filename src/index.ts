@@ -64,6 +64,7 @@ export type { CompatProfile, CompatResult } from './compat/profile.ts';
 export { loadConfig, SETTINGS } from './config.ts';
 export type { Config } from './config.ts';
 export { openStoreFromConfig, STORE_KINDS } from './app/store-factory.ts';
+export { createOperatorToken, verifyOperatorToken } from './app/operator-tokens.ts';
 export type { StoreConfig, StoreOpener } from './app/store-factory.ts';
 export type { DirectoryServices, RosterParts } from './app/roster.ts';
 export type { TenantsService } from './app/tenants-service.ts';
@@ -97,7 +98,7 @@ export interface CreateRosterOptions {
   readonly config?: Partial<Config>;
   /** A pino logger; default: JSON to stdout at the configured level. */
   readonly logger?: Logger;
-  /** Operator tokens for the admin API (`/api/v1`); default none (every admin request is 401). */
+  /** Operator tokens for the admin API (`/api/v1`); default: the store's (`roster admin-token create`). */
   readonly verifyOperator?: OperatorVerifier;
 }
 

@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createConfiguredScimHandler, createHttpApp } from '../http/app.ts';
-import { NO_OPERATORS } from '../http/admin-mount.ts';
 import type { OperatorVerifier } from '../http/admin-mount.ts';
 import { createLogger } from '../http/logging.ts';
 import type { Mount } from '../http/mount.ts';
@@ -17,6 +16,7 @@ import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
+import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
 import { createTenantsService } from './tenants-service.ts';
 import type { TenantsService } from './tenants-service.ts';
@@ -33,7 +33,7 @@ export interface RosterParts {
   readonly scimHandler?: ScimHandler;
   /**
    * Operator tokens of the admin API (`/api/v1`): a constant-time verifier from the
-   * host application. Default: none, every admin request is 401.
+   * host application. Default: the store's tokens (`roster admin-token create`).
    */
   readonly verifyOperator?: OperatorVerifier;
   /** More HTTP mounts (the console), each at its own prefix. */
@@ -79,7 +79,7 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     logger,
     store,
     scimHandler,
-    verifyOperator: parts.verifyOperator ?? NO_OPERATORS,
+    verifyOperator: parts.verifyOperator ?? storeOperatorVerifier(store),
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: () => store.close(),

@@ -6,8 +6,8 @@
  * - `GET /api/v1/tenants`: the tenants with their SCIM base URL and keys (id and
  *   last 4 characters only, never a secret).
  *
- * `roster serve` has no operator tokens yet, so every request is 401
- * `unauthorized`; an embedding application may pass its own verifier
+ * The composition root passes the verifier: the store's operator tokens
+ * (`roster admin-token create`), or an embedding application's own
  * (docs/architecture.md, Admin API).
  */
 import type { Config } from '../config.ts';
@@ -26,9 +26,6 @@ export const ADMIN_PREFIX = '/api/v1';
  * and resolve false, never throw, for anything it does not know.
  */
 export type OperatorVerifier = (token: string) => Promise<boolean>;
-
-/** No operator tokens: every admin request is refused. */
-export const NO_OPERATORS: OperatorVerifier = async () => false;
 
 /** What the admin mount needs. */
 export interface AdminMountDeps {

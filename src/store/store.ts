@@ -102,6 +102,17 @@ export interface Tenant {
 export const IDPS = ['entra', 'okta', 'jumpcloud', 'onelogin', 'google', 'generic'] as const;
 export type IdpName = (typeof IDPS)[number];
 
+/** An admin API operator token (docs/architecture.md, Admin API): digest only, like API keys. */
+export interface OperatorTokenRecord {
+  /** The public id part of the token (looked up, never secret). */
+  readonly id: string;
+  /** SHA-256 digest of the secret part (hex). */
+  readonly digest: string;
+  readonly createdAt: string;
+  /** When set, the token no longer works. */
+  readonly revokedAt: string | null;
+}
+
 export interface ApiKeyRecord {
   /** The public id part of the key (looked up, never secret). */
   readonly id: string;
@@ -180,6 +191,8 @@ export interface Store extends StoreTx {
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  insertOperatorToken(token: OperatorTokenRecord): Promise<void>;
+  findOperatorToken(id: string): Promise<OperatorTokenRecord | undefined>;
   /**
    * The key and its tenant in one indexed lookup (authentication runs it on every
    * request); `undefined` when the key or its tenant does not exist. Never cached:

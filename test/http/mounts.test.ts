@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Mount } from '../../src/http/mount.ts';
+import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import { ADMIN_ERRORS } from '../../src/http/admin-errors.ts';
+import { crc32, digestSecret } from '../../src/tenants/api-keys.ts';
 import { scim, startTestServer } from '../helpers/server.ts';
 import type { TestServer, TestTenant } from '../helpers/server.ts';
 
@@ -105,17 +107,46 @@ describe('router and mounts', () => {
   });
 });
 
-describe('admin API without operator tokens (roster serve today)', () => {
+describe('admin API with the store\'s operator tokens (roster serve)', () => {
   let srv: TestServer;
   before(async () => {
     srv = await startTestServer();
   });
   after(() => srv.close());
 
-  test('every admin request is 401, whatever token it carries', async () => {
+  test('a token from createOperatorToken opens /api/v1 and nothing else; revoked, altered or unknown tokens are 401', async () => {
     const t = await srv.createTenant();
-    for (const key of [undefined, t.apiKey, OPERATOR_TOKEN]) {
+    const { token } = await createOperatorToken(srv.store);
+    const ok = await scim(`${srv.url}/api/v1`, token)('GET', '/tenants');
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body.tenants.map((x: { id: string }) => x.id), [t.tenant.id]);
+    const onScim = await scim(srv.sharedBaseUrl, token)('GET', '/Users');
+    assert.equal(onScim.status, 401);
+    assert.deepEqual(onScim.body.schemas, [ERROR_URN]);
+    // A revoked token keeps its row and stops working.
+    const revokedId = 'RevokedOperator1';
+    const secret = 'x'.repeat(43);
+    await srv.store.insertOperatorToken({ id: revokedId, digest: digestSecret(secret), createdAt: new Date().toISOString(), revokedAt: new Date().toISOString() });
+    const body = `roster_op_${revokedId}_${secret}`;
+    const revoked = `${body}${checksumOf(body)}`;
+    const altered = `${token.slice(0, -8)}${token.slice(-8).split('').reverse().join('')}`;
+    for (const key of [undefined, t.apiKey, OPERATOR_TOKEN, revoked, altered]) {
       assertJsonError(await scim(`${srv.url}/api/v1`, key)('GET', '/tenants'), 401, 'unauthorized');
     }
+    // The store holds the digest, never the token.
+    const stored = await srv.store.findOperatorToken(token.slice('roster_op_'.length, 'roster_op_'.length + 16));
+    assert.ok(stored !== undefined && !token.includes(stored.digest) && stored.digest.length === 64);
   });
 });
+
+/** The 6-character base62 CRC32 check an operator token ends with. */
+function checksumOf(body: string): string {
+  const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let n = crc32(body);
+  let out = '';
+  for (let i = 0; i < 6; i++) {
+    out = BASE62[n % 62] + out;
+    n = Math.floor(n / 62);
+  }
+  return out;
+}

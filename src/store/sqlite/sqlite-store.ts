@@ -18,7 +18,7 @@ import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
 import { DEFAULT_QUERY_LIMITS, SqliteOps } from './sqlite-ops.ts';
 import type { QueryLimits } from './sqlite-ops.ts';
-import type { ApiKeyRecord, IdpName, IgnoredInputRecord, IgnoredItem, Store, StoreTx, Tenant } from '../store.ts';
+import type { ApiKeyRecord, IdpName, OperatorTokenRecord, IgnoredInputRecord, IgnoredItem, Store, StoreTx, Tenant } from '../store.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (default `./data/roster.db`); its directory is created. */
@@ -229,6 +229,21 @@ class SqliteStoreImpl implements SqliteStore {
 
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
     await this.#write(() => this.#insertKey(k));
+  }
+
+  async insertOperatorToken(t: OperatorTokenRecord): Promise<void> {
+    await this.#write(() => {
+      this.#wstmts.get('INSERT INTO operator_tokens (id, digest, created_at, revoked_at) VALUES (?, ?, ?, ?)').run(t.id, t.digest, t.createdAt, t.revokedAt);
+    });
+  }
+
+  findOperatorToken(id: string): Promise<OperatorTokenRecord | undefined> {
+    return this.#read(() => {
+      const r = this.#rstmts.get('SELECT id, digest, created_at, revoked_at FROM operator_tokens WHERE id = ?').get(id) as
+        | { id: string; digest: string; created_at: string; revoked_at: string | null }
+        | undefined;
+      return r === undefined ? undefined : { id: r.id, digest: r.digest, createdAt: r.created_at, revokedAt: r.revoked_at };
+    });
   }
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {

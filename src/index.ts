@@ -4,20 +4,22 @@
  * - The pure SCIM protocol core (RFC 7643/7644): schemas as data, filter and path
  *   parsers, the reference filter evaluator, the PATCH engine, validation,
  *   projection, sorting, paging and the error type. No I/O; usable without a server.
- * - `createRoster(options)`: the whole server (SQLite store, SCIM handler, HTTP
- *   transport) embedded in a Node.js application, plus tenant administration.
+ * - `createRoster(options)`: the whole server (store, SCIM and admin API mounts,
+ *   HTTP transport) embedded in a Node.js application, plus tenant administration.
+ *   Serve it on its own port (`listen()`) or mount `requestListener` on the
+ *   application's own `node:http` server.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createRoster as buildRoster } from './app/roster.ts';
+import type { DirectoryServices } from './app/roster.ts';
+import type { TenantsService } from './app/tenants-service.ts';
 import { loadConfig } from './config.ts';
 import type { Config } from './config.ts';
-import { createRosterServer } from './http/app.ts';
-import { createLogger } from './http/logging.ts';
+import type { OperatorVerifier } from './http/admin-mount.ts';
 import type { ListeningAddress, RosterHttpServer } from './http/server.ts';
 import type { ScimHandler } from './http/types.ts';
 import type { Store } from './store/store.ts';
-import type { IdpName } from './domain/tenant.ts';
-import { createTenant, deleteTenant, listTenants, revokeKeys, rotateKey } from './tenants/tenants.ts';
-import type { CreatedTenant, RevokedKeys, RotatedKey, TenantSummary } from './tenants/tenants.ts';
 
 // ── Protocol core ────────────────────────────────────────────────────────────
 export * from './scim/errors.ts';
@@ -63,6 +65,15 @@ export type { PlatformProfile, ProfileMapping } from './directory/profile.ts';
 export type { CompatProfile, CompatRequest, CompatResult } from './compat/profile.ts';
 export { loadConfig, SETTINGS } from './config.ts';
 export type { Config } from './config.ts';
+export { openStoreFromConfig, STORE_KINDS } from './app/store-factory.ts';
+export { createOperatorToken, verifyOperatorToken } from './app/operator-tokens.ts';
+export type { StoreConfig, StoreOpener } from './app/store-factory.ts';
+export type { DirectoryServices, RosterParts } from './app/roster.ts';
+export type { TenantsService } from './app/tenants-service.ts';
+export type { Mount, MountContext } from './http/mount.ts';
+export type { OperatorVerifier } from './http/admin-mount.ts';
+export { ADMIN_ERRORS } from './http/admin-errors.ts';
+export type { AdminErrorCode } from './http/admin-errors.ts';
 
 /** A running (or ready to run) embedded Roster. */
 export interface Roster {
@@ -71,18 +82,17 @@ export interface Roster {
   readonly http: RosterHttpServer;
   /** The SCIM handler behind the transport (tenant already authenticated). */
   readonly scimHandler: ScimHandler;
+  readonly directory: DirectoryServices;
+  /**
+   * Every mount (SCIM, admin API, health probes) as one `node:http` request
+   * listener, for the host application's own server (`http.createServer(roster.requestListener)`).
+   */
+  readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
   /** Starts listening on `config.host:config.port`. */
   listen(): Promise<ListeningAddress>;
   /** Graceful shutdown; closes the store. */
   close(): Promise<void>;
-  readonly tenants: {
-    create(input: { name: string; idp: IdpName }): Promise<CreatedTenant>;
-    list(): Promise<TenantSummary[]>;
-    rotateKey(tenantId: string, opts?: { graceMs?: number }): Promise<RotatedKey>;
-    /** Every live key of the tenant stops working now; no new key is issued. */
-    revokeKeys(tenantId: string): Promise<RevokedKeys>;
-    delete(tenantId: string): Promise<void>;
-  };
+  readonly tenants: TenantsService;
 }
 
 export interface CreateRosterOptions {
@@ -90,30 +100,30 @@ export interface CreateRosterOptions {
   readonly config?: Partial<Config>;
   /** A pino logger; default: JSON to stdout at the configured level. */
   readonly logger?: Logger;
+  /** Operator tokens for the admin API (`/api/v1`); default: the store's (`roster admin-token create`). */
+  readonly verifyOperator?: OperatorVerifier;
 }
 
 /**
- * Creates an embedded Roster: opens the SQLite database (`config.db`), builds the
- * SCIM handler and the HTTP server. Call `listen()` to serve, `close()` to stop.
+ * Creates an embedded Roster through the composition root (`src/app/roster.ts`):
+ * opens the store the config names, builds the mounts and the HTTP server.
+ * Call `listen()` to serve on its own port, or mount `requestListener`; `close()` to stop.
  */
 export async function createRoster(options: CreateRosterOptions = {}): Promise<Roster> {
   const config = loadConfig({ argv: [], env: {}, overrides: options.config ?? {} });
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const { store, http, scimHandler } = await createRosterServer({ config, logger });
-  const publicConfig = (): Config => ({ ...config, publicUrl: http.publicUrl() });
+  const app = await buildRoster(config, {
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.verifyOperator !== undefined ? { verifyOperator: options.verifyOperator } : {}),
+  });
   return {
     config,
-    store,
-    http,
-    scimHandler,
-    listen: () => http.listen(),
-    close: () => http.close(),
-    tenants: {
-      create: (input) => createTenant(store, input, publicConfig()),
-      list: () => listTenants(store, publicConfig()),
-      rotateKey: (tenantId, opts = {}) => rotateKey(store, tenantId, opts, publicConfig()),
-      revokeKeys: (tenantId) => revokeKeys(store, tenantId),
-      delete: (tenantId) => deleteTenant(store, tenantId),
-    },
+    store: app.store,
+    http: app.http,
+    scimHandler: app.directory.scimHandler,
+    directory: app.directory,
+    requestListener: app.requestListener,
+    listen: app.listen,
+    close: app.close,
+    tenants: app.tenants,
   };
 }

@@ -73,6 +73,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     settings: [...DB_SETTINGS],
     run: async () => (await import('./tenants-delete.ts')).runTenantsDelete,
   },
+  {
+    words: ['admin-token', 'create'],
+    summary: 'Create an operator token for the admin API (/api/v1) and print it, once.',
+    positionals: [],
+    options: [JSON_OPTION],
+    settings: [...DB_SETTINGS],
+    notes: ['Send it as "Authorization: Bearer <token>" to /api/v1; only its digest is stored, so it is shown only here.'],
+    run: async () => (await import('./admin-token-create.ts')).runAdminTokenCreate,
+  },
 ];
 
 /** The command named by the leading words of `argv`, and the remaining arguments. */

@@ -1,11 +1,11 @@
 /**
- * `roster serve`: opens the database, starts the HTTP server, and on SIGTERM or
+ * `roster serve`: builds Roster from the config (`src/app/roster.ts`), starts the HTTP server, and on SIGTERM or
  * SIGINT shuts down gracefully (CF-6). The first log line names the address
  * actually listened on (so `--port 0` can be used by scripts and tests).
  */
 import { pino } from 'pino';
-import { createRosterServer } from '../http/app.ts';
-import { createLogger } from '../http/logging.ts';
+import { createLogger, createRoster } from '../app/roster.ts';
+import type { Roster } from '../app/roster.ts';
 import { looseDatabaseFiles } from '../store/sqlite/connection.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CliError, toCliError } from './errors.ts';
@@ -17,23 +17,22 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   // queue while one is in flight, and the queue is flushed on shutdown.
   const stream = io.stdout === process.stdout ? pino.destination({ dest: 1, sync: false }) : undefined;
   const logger = createLogger({ level: config.logLevel, destination: stream ?? { write: (line: string) => io.stdout.write(line) } });
-  let roster: Awaited<ReturnType<typeof createRosterServer>>;
+  let roster: Roster;
   try {
-    roster = await createRosterServer({ config, logger });
+    roster = await createRoster(config, { logger });
   } catch (e) {
     const err = toCliError(e);
     throw err.code === 'E_INTERNAL' ? new CliError('E_DATABASE', `cannot open the database ${config.db}: ${err.message}`) : err;
   }
-  const { http } = roster;
   let addr;
   try {
-    addr = await http.listen();
+    addr = await roster.listen();
   } catch (e) {
     await roster.store.close();
     throw new CliError('E_LISTEN', `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
   }
   logger.info({ host: addr.host, port: addr.port, url: addr.url }, `Roster listening on ${addr.url}`);
-  const publicUrl = http.publicUrl();
+  const publicUrl = roster.publicUrl();
   const dbFlag = config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
   logger.info(
     { scimBaseUrl: `${publicUrl}/scim/v2`, tenantScimBaseUrl: `${publicUrl}/scim/v2/{tenantId}` },
@@ -65,7 +64,7 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     process.exit(1);
   };
   process.once('SIGTERM', force).once('SIGINT', force);
-  await http.close();
+  await roster.close();
   logger.info('Stopped');
   stream?.flushSync();
   process.off('SIGTERM', force).off('SIGINT', force);

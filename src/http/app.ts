@@ -1,39 +1,23 @@
 /**
- * Composition of the server: the SQLite store, the SCIM handler with its limits
- * from the config, and the HTTP transport. Used by `roster serve` and by the
- * test helper, so tests run exactly what production runs.
+ * The HTTP side of Roster, as the composition root (`src/app/roster.ts`) asks
+ * for it: the health, SCIM and admin API mounts behind one router, on the
+ * `node:http` transport. Nothing here opens a store or reads the environment.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { defaultRegistry } from '../scim/schema/registry.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
+import { createAdminMount } from './admin-mount.ts';
+import type { OperatorVerifier } from './admin-mount.ts';
+import { createHealthMounts } from './health-mount.ts';
+import type { Mount } from './mount.ts';
+import { createRouter } from './router.ts';
+import { createScimMount } from './scim-mount.ts';
 import { createScimHandler } from './scim-routes.ts';
 import type { ScimLimits } from './scim-routes.ts';
 import { createHttpServer } from './server.ts';
 import type { RosterHttpServer } from './server.ts';
 import type { ScimHandler } from './types.ts';
-
-/** Opens (creating if needed) the SQLite database named by `config.db`. */
-export async function openStore(
-  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>,
-): Promise<SqliteStore> {
-  // Owner-only when Roster creates it (docs/storage.md, File permissions).
-  mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 });
-  return openSqliteStore({
-    file: config.db,
-    registry: defaultRegistry,
-    synchronous: config.sqliteSynchronous,
-    busyTimeoutMs: config.sqliteBusyTimeoutMs,
-    ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
-    ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
-    writeQueueMax: config.writeQueueMax,
-    writeQueueTimeoutMs: config.writeQueueTimeoutMs,
-  });
-}
 
 /** The SCIM handler's limits, taken from the config table. */
 export function scimLimits(config: Config): Partial<ScimLimits> {
@@ -51,20 +35,40 @@ export function scimLimits(config: Config): Partial<ScimLimits> {
   };
 }
 
-/** The real SCIM handler (`src/http/scim-routes.ts`). */
-export function createRealScimHandler(config: Config, store: Store): ScimHandler {
-  return createScimHandler({ store, registry: defaultRegistry, limits: scimLimits(config) });
+/** The real SCIM handler (`scim-routes.ts`) with the limits of the config. */
+export function createConfiguredScimHandler(config: Config, store: Store, registry: SchemaRegistry): ScimHandler {
+  return createScimHandler({ store, registry, limits: scimLimits(config) });
 }
 
-/** Store + SCIM handler + HTTP server, not yet listening. `scimHandler` replaces the real one (tests). */
-export async function createRosterServer(opts: {
-  config: Config;
-  logger: Logger;
-  store?: Store;
-  scimHandler?: ScimHandler;
-  publicUrlFor?: (port: number) => string;
-}): Promise<{ store: Store; http: RosterHttpServer; scimHandler: ScimHandler }> {
-  const store = opts.store ?? (await openStore(opts.config));
-  const scimHandler = opts.scimHandler ?? createRealScimHandler(opts.config, store);
-  return { store, scimHandler, http: createHttpServer({ config: opts.config, store, logger: opts.logger, scimHandler, publicUrlFor: opts.publicUrlFor }) };
+/** What the HTTP side is built from. */
+export interface HttpAppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly scimHandler: ScimHandler;
+  /** Operator tokens of the admin API (`admin-mount.ts`). */
+  readonly verifyOperator: OperatorVerifier;
+  /** More mounts (the console), each at its own prefix. */
+  readonly extraMounts?: readonly Mount[];
+  readonly publicUrlFor?: (port: number) => string;
+  /** Runs once the server has closed every connection (closes the store). */
+  readonly onClosed?: () => Promise<void>;
+}
+
+/** The mounts, the router and the transport, not yet listening. */
+export function createHttpApp(deps: HttpAppDeps): RosterHttpServer {
+  const { config, store } = deps;
+  const mounts: Mount[] = [
+    ...createHealthMounts(() => store.ping()),
+    createScimMount({ config, store, scimHandler: deps.scimHandler }),
+    createAdminMount({ config, store, verifyOperator: deps.verifyOperator }),
+    ...(deps.extraMounts ?? []),
+  ];
+  return createHttpServer({
+    config,
+    logger: deps.logger,
+    router: createRouter(mounts),
+    ...(deps.publicUrlFor !== undefined ? { publicUrlFor: deps.publicUrlFor } : {}),
+    ...(deps.onClosed !== undefined ? { onClosed: deps.onClosed } : {}),
+  });
 }

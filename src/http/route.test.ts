@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { matchRoute } from './route.ts';
 
 const cases: [string, unknown][] = [
-  ['/healthz', { kind: 'healthz' }],
-  ['/readyz', { kind: 'readyz' }],
+  ['/healthz', { kind: 'notFound' }],
   ['/', { kind: 'notFound' }],
   ['/scim/v2', { kind: 'notFound' }],
   ['/scim/v2x/Users', { kind: 'notFound' }],

@@ -1,7 +1,7 @@
 /**
- * Where a request goes: health probes, or SCIM on the per-tenant base
+ * Where a request under the SCIM mount goes: the per-tenant base
  * (`/scim/v2/{tenantId}/…`) or the shared base (`/scim/v2/…`, the key alone
- * names the tenant).
+ * names the tenant). Other prefixes belong to other mounts (`router.ts`).
  */
 
 /** The first path segments of the SCIM endpoints (RFC 7644 §3.2, §3.4.3, §3.11). */
@@ -12,8 +12,6 @@ export const SCIM_ENDPOINTS: ReadonlySet<string> = new Set(
 export const SCIM_PREFIX = '/scim/v2';
 
 export type Route =
-  | { readonly kind: 'healthz' }
-  | { readonly kind: 'readyz' }
   | {
       readonly kind: 'scim';
       /** The tenant named in the URL; undefined on the shared base. */
@@ -33,8 +31,6 @@ export type Route =
  * Empty segments (`//`) and a trailing slash are ignored.
  */
 export function matchRoute(pathname: string): Route {
-  if (pathname === '/healthz') return { kind: 'healthz' };
-  if (pathname === '/readyz') return { kind: 'readyz' };
   if (pathname !== SCIM_PREFIX && !pathname.startsWith(`${SCIM_PREFIX}/`)) return { kind: 'notFound' };
   let segments: string[];
   try {

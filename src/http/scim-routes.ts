@@ -5,7 +5,7 @@
  * `ScimError` and rendered by the transport (RFC 7644 §3.12).
  */
 import { methodNotAllowed, notFound, notImplemented, ScimError } from '../scim/errors.ts';
-import { bulkRoute } from './bulk.ts';
+import { bulkRoute } from './scim-bulk.ts';
 import { resourceTypesRoute, schemasRoute, serviceProviderConfigRoute } from './discovery.ts';
 import { createEnv } from './scim-env.ts';
 import { listRoute, rootSearchRoute } from './scim-list.ts';

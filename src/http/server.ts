@@ -1,7 +1,8 @@
 /**
- * The HTTP transport on plain `node:http`: routing, request ids, bearer
- * authentication, body limits and parsing, rendering, request logs, timeouts
- * and graceful shutdown. Everything SCIM happens in the `ScimHandler`.
+ * The HTTP transport on plain `node:http`: request ids, security headers, the
+ * request log line, timeouts, the connection cap and graceful shutdown. What a
+ * request means is up to the mount that owns its path (`router.ts`, `mount.ts`):
+ * SCIM, the admin API, the health probes.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -10,22 +11,17 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { resolvePublicUrl } from '../config.ts';
-import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
-import type { Store } from '../store/store.ts';
-import type { Tenant } from '../domain/tenant.ts';
-import { authenticateKey } from './auth.ts';
-import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
-import { TenantLimiter } from './limits.ts';
 import { loggablePath, requestIdFrom } from './logging.ts';
-import { sendError, sendJson, sendStream, SCIM_CONTENT_TYPE, toScimError } from './render.ts';
-import { matchRoute } from './route.ts';
-import type { ScimHandler, ScimRequest } from './types.ts';
+import type { MountContext } from './mount.ts';
+import type { Router } from './router.ts';
 
 export interface HttpServerDeps {
   readonly config: Config;
-  readonly store: Store;
   readonly logger: Logger;
-  readonly scimHandler: ScimHandler;
+  /** Dispatches each request to its mount. */
+  readonly router: Router;
+  /** Called last in `close()`, once every connection is closed (the composition root closes the store). */
+  readonly onClosed?: () => Promise<void>;
   /** Public base URL from the actual port when `config.publicUrl` is unset (default `http://localhost:<port>`). */
   readonly publicUrlFor?: (port: number) => string;
 }
@@ -39,35 +35,38 @@ export interface ListeningAddress {
 
 export interface RosterHttpServer {
   readonly server: Server;
+  /**
+   * The request listener `server` uses, for a host application's own `node:http`
+   * server; requests it serves count for the graceful shutdown too.
+   */
+  readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
   /** Listens on `config.host:config.port` (port 0 = a free port). */
   listen(): Promise<ListeningAddress>;
   /** The public base URL (`--public-url`, else `http://localhost:<actual port>`). */
   publicUrl(): string;
   /**
    * Graceful shutdown (CF-6): stop accepting, let in-flight requests finish
-   * within `config.shutdownTimeoutMs`, close every connection, then close the store.
+   * within `config.shutdownTimeoutMs`, close every connection, then `onClosed` (the store).
    */
   close(): Promise<void>;
 }
 
-const SCIM_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-const HANDLER_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** Creates (but does not start) the HTTP server. */
 export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
-  const { config, store, logger, scimHandler } = deps;
+  const { config, logger, router } = deps;
   let publicUrl = resolvePublicUrl(config);
   let closing: Promise<void> | undefined;
   let inflight = 0;
   let onIdle: (() => void) | undefined;
-  const limiter = new TenantLimiter({
-    ratePerSecond: config.tenantRateLimit,
-    burst: config.tenantBurst,
-    maxInflight: config.tenantMaxInflight,
-    timeShare: config.tenantTimeShare / 100,
-    timeBurstMs: config.tenantTimeBurstMs,
-  });
+
+  const requestListener = (req: IncomingMessage, res: ServerResponse): void => {
+    inflight++;
+    res.once('close', () => {
+      inflight--;
+      if (inflight === 0 && onIdle) onIdle();
+    });
+    void handle(req, res);
+  };
 
   const server = createServer(
     {
@@ -78,14 +77,7 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
       connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
       noDelay: true,
     },
-    (req, res) => {
-      inflight++;
-      res.once('close', () => {
-        inflight--;
-        if (inflight === 0 && onIdle) onIdle();
-      });
-      void handle(req, res);
-    },
+    requestListener,
   );
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   // docs/reliability.md RL-8: connections past the cap are closed as they arrive.
@@ -95,7 +87,6 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
     const started = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const rawUrl = req.url ?? '/';
-    let tenant: Tenant | undefined;
     const logFields: Record<string, unknown> = {};
     res.setHeader('x-request-id', requestId);
     // Responses carry personal data: no cache may keep them (RFC 9111 §5.2.2.5), and
@@ -111,7 +102,6 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
           path: loggablePath(rawUrl), // AU-8: never the query string
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
-          tenantId: tenant?.id,
           userAgent: req.headers['user-agent'],
           ...logFields,
           ...(res.writableFinished ? {} : { aborted: true }),
@@ -119,106 +109,22 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         'request',
       );
     });
-    try {
-      const q = rawUrl.indexOf('?');
-      const route = matchRoute(q < 0 ? rawUrl : rawUrl.slice(0, q));
-      const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
-      const method = req.method ?? 'GET';
-      if (route.kind === 'healthz' || route.kind === 'readyz') {
-        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('Use GET');
-        const ready = route.kind === 'healthz' || (!closing && (await store.ping().then(() => true, () => false)));
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify({ status: ready ? 'ok' : 'unavailable' }));
-        return;
-      }
-      if (route.kind === 'badPath') throw invalidSyntax('The request path is not valid percent-encoding');
-      if (route.kind === 'notFound') throw notFound('No such endpoint; SCIM lives under /scim/v2');
-      if (method === 'OPTIONS') {
-        res.writeHead(204, { allow: SCIM_METHODS });
-        res.end();
-        return;
-      }
-      if (!HANDLER_METHODS.has(method)) {
-        res.setHeader('allow', SCIM_METHODS);
-        throw methodNotAllowed(`Method ${method.slice(0, 16)} is not supported`);
-      }
-      const auth = await authenticateKey(store, req, query, route.tenantId);
-      tenant = auth.tenant;
-      // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
-      const admission = limiter.admit(tenant.id);
-      if (!admission.ok) {
-        res.setHeader('retry-after', String(admission.retryAfterSeconds));
-        throw admission.error;
-      }
-      res.once('close', admission.release);
-      let body: unknown;
-      if (BODY_METHODS.has(method)) {
-        if (!hasBody(req)) throw invalidSyntax('The request body is empty');
-        checkContentType(req.headers['content-type']);
-        // Endpoint names match case-insensitively (route.ts), so does the Bulk limit.
-        const limit = route.segments[0]?.toLowerCase() === 'bulk' ? config.bulkMaxPayloadSize : config.bodyLimit;
-        body = parseJsonBody(await readBody(req, limit));
-      }
-      const request: ScimRequest = {
-        // RFC 9110 §9.3.2: HEAD is GET without the body (node:http drops the body of a HEAD response).
-        method: method === 'HEAD' ? 'GET' : method,
-        segments: route.segments,
-        query,
-        headers: handlerHeaders(req),
-        body,
-        tenant,
-        // meta.location uses the base the client called: both bases work with its key.
-        baseUrl: publicUrl + route.basePath,
-        requestId,
-        apiKeyId: auth.keyId,
-        // Created on first use (a pino child per request is measurable; most requests never log beyond the request line).
-        get log(): Logger {
-          const child = logger.child({ requestId, tenantId: tenant?.id });
-          Object.defineProperty(this, 'log', { value: child, enumerable: true });
-          return child;
-        },
-        logFields,
-      };
-      const response = await scimHandler(request);
-      if (response.stream !== undefined) await sendStream(res, response.status, response.stream, response.headers);
-      else sendJson(res, response.status, response.body, response.headers);
-    } catch (e) {
-      const { error, internal } = toScimError(e);
-      if (internal) logger.error({ requestId, err: e, tenantId: tenant?.id }, 'unhandled error');
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error.status === 413) res.setHeader('connection', 'close');
-      if (error.status === 413 && !req.complete) {
-        sendTooLarge(req, res, error.toJSON());
-        return;
-      }
-      sendError(res, error);
-    }
-  }
-
-  /**
-   * A 413 before the body was read (docs/reliability.md RL-1): the whole answer is
-   * written at once, but the connection is ended only after the rest of the body
-   * has been read and discarded, up to --body-drain-limit bytes or 5 seconds;
-   * otherwise a client that writes its whole body before reading gets a reset
-   * (EPIPE/ECONNRESET) and retries, instead of reading why it was refused.
-   */
-  function sendTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-    const text = JSON.stringify(body);
-    res.writeHead(413, { 'content-type': SCIM_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
-    res.write(text);
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > config.bodyDrainLimit) {
-      res.end();
-      return;
-    }
-    void drainBody(req, config.bodyDrainLimit).then(() => res.end());
+    const q = rawUrl.indexOf('?');
+    const ctx: MountContext = {
+      requestId,
+      pathname: q < 0 ? rawUrl : rawUrl.slice(0, q),
+      query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
+      logger,
+      logFields,
+      publicUrl,
+      closing: closing !== undefined,
+    };
+    await router(req, res, ctx);
   }
 
   return {
     server,
+    requestListener,
     publicUrl: () => publicUrl,
     listen: () =>
       new Promise((resolve, reject) => {
@@ -246,19 +152,9 @@ export function createHttpServer(deps: HttpServerDeps): RosterHttpServer {
         }
         server.closeAllConnections();
         await stopped;
-        await store.close();
+        await deps.onClosed?.();
       })();
       return closing;
     },
   };
-}
-
-/** Request headers for the handler: lower-cased, joined, and without `authorization` (it needs the tenant, not the key). */
-function handlerHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'authorization') continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }

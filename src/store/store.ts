@@ -144,6 +144,17 @@ export interface MembershipChange {
   readonly removed: readonly string[];
 }
 
+/** An admin API operator token (docs/architecture.md, Admin API): digest only, like API keys. */
+export interface OperatorTokenRecord {
+  /** The public id part of the token (looked up, never secret). */
+  readonly id: string;
+  /** SHA-256 digest of the secret part (hex). */
+  readonly digest: string;
+  readonly createdAt: string;
+  /** When set, the token no longer works. */
+  readonly revokedAt: string | null;
+}
+
 /** Operations inside one transaction. */
 export interface StoreTx {
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
@@ -207,6 +218,8 @@ export interface Store extends StoreTx {
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  insertOperatorToken(token: OperatorTokenRecord): Promise<void>;
+  findOperatorToken(id: string): Promise<OperatorTokenRecord | undefined>;
   /**
    * The key and its tenant in one indexed lookup (authentication runs it on every
    * request); `undefined` when the key or its tenant does not exist. Never cached:

@@ -54,7 +54,7 @@ describe('help, version and usage errors', () => {
   test('--help lists every command and every setting with its default and env var', async () => {
     const r = await roster(['--help']);
     assert.equal(r.code, 0);
-    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants revoke-key', 'tenants delete']) assert.ok(r.stdout.includes(c), c);
+    for (const c of ['serve', 'tenants create', 'tenants list', 'tenants rotate-key', 'tenants revoke-key', 'tenants delete', 'admin-token create']) assert.ok(r.stdout.includes(c), c);
     for (const s of SETTINGS) {
       assert.ok(r.stdout.includes(`--${s.flag} ${s.metavar}`), s.flag);
       assert.ok(r.stdout.includes(s.env[0] ?? ''), s.env[0]);
@@ -233,6 +233,24 @@ describe('beside a running roster serve', () => {
     const missing = await roster(['tenants', 'revoke-key', 'nosuchtenant', '--db', db]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^roster: E_TENANT_NOT_FOUND: /);
+  });
+
+  test('admin-token create: the token opens the admin API of a running server at once, never SCIM', async () => {
+    const t = JSON.parse((await roster(['tenants', 'create', '--name', 'Admin seen', '--idp', 'generic', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
+    const r = await roster(['admin-token', 'create', '--json', '--db', db]);
+    assert.equal(r.code, 0, r.stderr);
+    const { token } = JSON.parse(r.stdout) as { token: string };
+    const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+    const listed = await fetch(`${url}/api/v1/tenants`, auth(token));
+    assert.equal(listed.status, 200);
+    const body = (await listed.json()) as { tenants: { id: string }[] };
+    assert.ok(body.tenants.some((x) => x.id === t.id));
+    assert.ok(!JSON.stringify(body).includes(t.apiKey));
+    assert.equal((await fetch(`${url}/api/v1/tenants`, auth(t.apiKey))).status, 401, 'a SCIM key is not an operator token');
+    assert.equal(await status(`${url}/scim/v2`, token), 401, 'an operator token is not a SCIM key');
+    const human = await roster(['admin-token', 'create', '--db', db]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /roster_op_\w+/);
   });
 
   test('serve logs where it listens, the SCIM URL, how to create a client, and the durability', async () => {

@@ -1,6 +1,7 @@
 /**
  * Test server: a real listener on 127.0.0.1 port 0, a real SQLite file in a
- * temp dir, the real SCIM handler (unless a test passes its own), and logs
+ * temp dir, Roster built by the composition root (`src/app/roster.ts`) with the
+ * real SCIM handler (unless a test passes its own), and logs
  * captured in memory (so tests can assert what never appears in them, AU-8).
  *
  *   const srv = await startTestServer();
@@ -14,8 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createRosterServer } from '../../src/http/app.ts';
-import { createLogger } from '../../src/http/logging.ts';
+import { createLogger, createRoster } from '../../src/app/roster.ts';
+import type { Roster } from '../../src/app/roster.ts';
+import type { OperatorVerifier } from '../../src/http/admin-mount.ts';
+import type { Mount } from '../../src/http/mount.ts';
 import type { ScimHandler } from '../../src/http/types.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { IdpName, Tenant } from '../../src/domain/tenant.ts';
@@ -26,6 +29,10 @@ export interface TestServerOptions {
   readonly config?: Partial<Config>;
   /** Replaces the real SCIM handler (transport tests). */
   readonly scimHandler?: ScimHandler;
+  /** Operator tokens of the admin API, as a host application would verify them. */
+  readonly verifyOperator?: OperatorVerifier;
+  /** More mounts (a third mount, as the console will be). */
+  readonly mounts?: readonly Mount[];
 }
 
 export interface TestTenant {
@@ -65,12 +72,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   });
   const lines: string[] = [];
   const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void lines.push(line) } });
-  let server: Awaited<ReturnType<typeof createRosterServer>>;
+  let server: Roster;
   try {
-    server = await createRosterServer({
-      config,
+    server = await createRoster(config, {
       logger,
-      scimHandler: opts.scimHandler,
+      ...(opts.scimHandler !== undefined ? { scimHandler: opts.scimHandler } : {}),
+      ...(opts.verifyOperator !== undefined ? { verifyOperator: opts.verifyOperator } : {}),
+      ...(opts.mounts !== undefined ? { mounts: opts.mounts } : {}),
       publicUrlFor: (port) => `http://127.0.0.1:${port}`,
     });
   } catch (e) {

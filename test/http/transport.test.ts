@@ -58,9 +58,15 @@ describe('transport with the real SCIM handler', () => {
     assert.match(d.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
-  test('unknown routes get a SCIM 404', async () => {
-    for (const path of ['/', '/nope', '/scim/v2', '/scim/v1/Users', `/scim/v2/${t.tenant.id}`]) {
+  test('unknown routes under /scim/v2 get a SCIM 404; paths no mount owns a neutral JSON 404', async () => {
+    for (const path of ['/scim/v2', `/scim/v2/${t.tenant.id}`]) {
       assertScimError(await scim(srv.url, t.apiKey)('GET', path), 404);
+    }
+    for (const path of ['/', '/nope', '/scim/v1/Users', '/scim/v2x/Users']) {
+      const r = await scim(srv.url, t.apiKey)('GET', path);
+      assert.equal(r.status, 404, path);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(r.body.error.code, 'not_found');
     }
   });
 

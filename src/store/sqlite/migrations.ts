@@ -234,4 +234,18 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'operator tokens',
+    // Admin API operator tokens (docs/architecture.md, Admin API): the SHA-256 digest
+    // of the secret only, never the token; a revoked token keeps its row.
+    sql: `
+      CREATE TABLE operator_tokens (
+        id         TEXT PRIMARY KEY,
+        digest     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+    `,
+  },
 ]);

@@ -21,7 +21,7 @@ import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, EventPage, OutboxEvent, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -208,6 +208,21 @@ class SqliteStoreImpl implements SqliteStore {
 
   listTenants(): Promise<Tenant[]> {
     return this.#read(() => (this.#rstmts.get('SELECT id, name, idp, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(toTenant));
+  }
+
+  async insertOperatorToken(t: OperatorTokenRecord): Promise<void> {
+    await this.#write(() => {
+      this.#wstmts.get('INSERT INTO operator_tokens (id, digest, created_at, revoked_at) VALUES (?, ?, ?, ?)').run(t.id, t.digest, t.createdAt, t.revokedAt);
+    });
+  }
+
+  findOperatorToken(id: string): Promise<OperatorTokenRecord | undefined> {
+    return this.#read(() => {
+      const r = this.#rstmts.get('SELECT id, digest, created_at, revoked_at FROM operator_tokens WHERE id = ?').get(id) as
+        | { id: string; digest: string; created_at: string; revoked_at: string | null }
+        | undefined;
+      return r === undefined ? undefined : { id: r.id, digest: r.digest, createdAt: r.created_at, revokedAt: r.revoked_at };
+    });
   }
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {

@@ -1,23 +1,39 @@
 /**
- * `POST /Bulk` (RFC 7644 §3.7). Each operation runs as its own transaction (the
+ * The Bulk use case (RFC 7644 §3.7): reads a BulkRequest message, orders its
+ * operations and runs them against the directory. The HTTP route
+ * (`src/http/scim-bulk.ts`) only checks the raw size and renders the result. Each operation runs as its own transaction (the
  * RFC does not make a bulk request atomic). `bulkId:<id>` references are resolved
  * where a resource id goes (RFC 7644 §3.7.2; `bulk-refs.ts` says exactly where),
  * forward references included: an operation that needs a later POST runs after
  * it. Circular references are not untangled: every operation on the cycle fails
  * with 409 (§3.7.1 allows it).
  */
-import { createResource, deleteResource, patchResource, replaceResource } from '../directory/resources.ts';
-import { etagOf, locationOf } from '../directory/render.ts';
+import { createResource, deleteResource, patchResource, replaceResource } from './resources.ts';
+import type { DirectoryContext } from './resources.ts';
+import { etagOf, locationOf } from './render.ts';
 import {
   conflict, internalError, invalidSyntax, invalidValue, isScimError, payloadTooLarge,
 } from '../scim/errors.ts';
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/messages.ts';
 import { collectBulkRefs, mapBulkRefs } from './bulk-refs.ts';
-import { contextFor } from './scim-env.ts';
 import type { ScimError } from '../scim/errors.ts';
-import type { ResourceSchema } from '../scim/schema/types.ts';
-import type { ScimEnv } from './scim-env.ts';
-import type { ScimRequest, ScimResponse } from './types.ts';
+import type { ResourceSchema, SchemaRegistry } from '../scim/schema/types.ts';
+
+/** What one Bulk request runs with. */
+export interface BulkContext {
+  /** The tenant's directory context (its `baseUrl` gives each result's `location`). */
+  readonly directory: DirectoryContext;
+  /** Bulk `maxOperations` (RFC 7644 §3.7). */
+  readonly maxOperations: number;
+  /** Called when an operation fails for a reason that is not the client's (it answers 500). */
+  readonly onInternalError: (err: unknown, operation: number) => void;
+}
+
+/** The BulkResponse message (RFC 7644 §3.7.3). */
+export interface BulkResponseMessage {
+  readonly schemas: readonly string[];
+  readonly Operations: readonly Record<string, unknown>[];
+}
 
 
 interface BulkOp {
@@ -53,7 +69,7 @@ function lowerKeys(o: Record<string, unknown>, where: string): Record<string, un
   return out;
 }
 
-function readOp(env: ScimEnv, raw: unknown, index: number): BulkOp {
+function readOp(env: BulkEnv, raw: unknown, index: number): BulkOp {
   let o: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let shapeError: ScimError | undefined;
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -117,15 +133,21 @@ function circular(ops: readonly BulkOp[], definer: ReadonlyMap<string, number>):
   return out;
 }
 
-/** `POST /Bulk`: 413 past `maxOperations`/`maxPayloadSize`; otherwise 200 with one result per processed operation. */
-export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimResponse> {
-  const { bulkMaxOperations, bulkMaxPayloadSize } = env.limits;
-  // RFC 7644 §3.7.4: over maxPayloadSize → 413 (the transport caps the raw body too).
-  if (Buffer.byteLength(JSON.stringify(req.body ?? null)) > bulkMaxPayloadSize) {
-    throw payloadTooLarge(`The bulk request is larger than maxPayloadSize (${bulkMaxPayloadSize} bytes)`);
-  }
-  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalidSyntax('The request body must be a BulkRequest object');
-  const body = lowerKeys(req.body as Record<string, unknown>, 'BulkRequest');
+/** The registry and the context a Bulk request's helpers read. */
+interface BulkEnv {
+  readonly registry: SchemaRegistry;
+  readonly ctx: BulkContext;
+}
+
+/**
+ * Runs a BulkRequest message: 413 past `maxOperations`; 400 for a malformed
+ * message; otherwise one result per processed operation (RFC 7644 §3.7.3).
+ */
+export async function runBulk(ctx: BulkContext, message: unknown): Promise<BulkResponseMessage> {
+  const bulkMaxOperations = ctx.maxOperations;
+  const env: BulkEnv = { registry: ctx.directory.registry, ctx };
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) throw invalidSyntax('The request body must be a BulkRequest object');
+  const body = lowerKeys(message as Record<string, unknown>, 'BulkRequest');
   const schemas = body['schemas'];
   if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_URN.toLowerCase())) {
     throw invalidSyntax(`"schemas" must contain ${BULK_REQUEST_URN}`);
@@ -166,7 +188,7 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
         return;
       }
     }
-    const result = await execute(env, req, op, ids, { dupes, cyclic, definer });
+    const result = await execute(env, op, ids, { dupes, cyclic, definer });
     if (result.status !== undefined && Number(result.status) >= 400) errors++;
     results.set(op.index, result);
     // Each operation is its own (synchronous SQLite) transaction: yield to the event
@@ -177,7 +199,7 @@ export async function bulkRoute(env: ScimEnv, req: ScimRequest): Promise<ScimRes
   for (const op of ops) await run(op);
 
   const Operations = ops.filter((op) => results.has(op.index)).map((op) => results.get(op.index));
-  return { status: 200, body: { schemas: [BULK_RESPONSE_URN], Operations } };
+  return { schemas: [BULK_RESPONSE_URN], Operations: Operations as Record<string, unknown>[] };
 }
 
 interface RunInfo {
@@ -191,17 +213,17 @@ function firstSegment(path: string): string | undefined {
   return path.split('?')[0]!.split('/').find((x) => x !== '');
 }
 
-function resourceTypeNames(env: ScimEnv): string[] {
+function resourceTypeNames(env: BulkEnv): string[] {
   return env.registry.resourceTypes().map((t) => t.name);
 }
 
-function resourceSchemaFor(env: ScimEnv, segment: string | undefined): ResourceSchema | undefined {
+function resourceSchemaFor(env: BulkEnv, segment: string | undefined): ResourceSchema | undefined {
   if (segment === undefined) return undefined;
   const rt = env.registry.resourceTypes().find((t) => t.endpoint.toLowerCase() === `/${segment}`.toLowerCase());
   return rt === undefined ? undefined : env.registry.resourceSchema(rt.name);
 }
 
-async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<string, string>, info: RunInfo): Promise<Record<string, unknown>> {
+async function execute(env: BulkEnv, op: BulkOp, ids: Map<string, string>, info: RunInfo): Promise<Record<string, unknown>> {
   const head: Record<string, unknown> = { method: op.method || undefined, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) };
   const fail = (e: ScimError, location?: string): Record<string, unknown> => ({
     ...head, ...(location !== undefined ? { location } : {}), status: String(e.status), response: e.toJSON(),
@@ -229,15 +251,18 @@ async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<stri
   if (rs === undefined || segs.length !== (wantsId ? 2 : 1) || (wantsId && id === undefined)) {
     return fail(invalidValue(`"${op.path.slice(0, 200)}" is not a valid path for ${op.method} (expected /Users${wantsId ? '/{id}' : ''} or /Groups${wantsId ? '/{id}' : ''})`));
   }
-  const ctx = contextFor(env, req, { method: op.method, path: op.path });
+  const base = env.ctx.directory;
+  // Each operation is its own unit of work, audited with its own method and path (docs/audit.md).
+  const ctx = base.audit === undefined ? base : { ...base, audit: { ...base.audit, method: op.method, path: op.path.slice(0, 1024) } };
+  const baseUrl = ctx.baseUrl ?? '';
   const read = { withMembers: false, withGroups: false };
-  const location = id !== undefined ? locationOf(req.baseUrl, rs, id) : undefined;
+  const location = id !== undefined ? locationOf(baseUrl, rs, id) : undefined;
   try {
     switch (op.method) {
       case 'POST': {
         const r = await createResource(ctx, rs.resourceType.name, data, read);
         if (op.bulkId !== undefined) ids.set(op.bulkId, r.id);
-        return { ...head, location: locationOf(req.baseUrl, rs, r.id), version: etagOf(r.version), status: '201' };
+        return { ...head, location: locationOf(baseUrl, rs, r.id), version: etagOf(r.version), status: '201' };
       }
       case 'PUT':
       case 'PATCH': {
@@ -254,7 +279,7 @@ async function execute(env: ScimEnv, req: ScimRequest, op: BulkOp, ids: Map<stri
     }
   } catch (e) {
     if (isScimError(e)) return fail(e, location);
-    req.log.error({ err: e, operation: op.index }, 'bulk operation failed');
+    env.ctx.onInternalError(e, op.index);
     return fail(internalError(), location);
   }
 }

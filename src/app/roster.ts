@@ -1,0 +1,99 @@
+/**
+ * The composition root: builds Roster from its config — the store (through the
+ * store factory), the directory (schema registry and SCIM handler), the tenants
+ * service and the HTTP mounts — and nothing else does. The CLI (`roster serve`)
+ * and the library entry (`src/index.ts`) start here (docs/architecture.md).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { createConfiguredScimHandler, createHttpApp } from '../http/app.ts';
+import type { OperatorVerifier } from '../http/admin-mount.ts';
+import { createLogger } from '../http/logging.ts';
+import type { Mount } from '../http/mount.ts';
+import type { ListeningAddress, RosterHttpServer } from '../http/server.ts';
+import type { ScimHandler } from '../http/types.ts';
+import { defaultRegistry } from '../scim/schema/registry.ts';
+import type { SchemaRegistry } from '../scim/schema/types.ts';
+import type { Store } from '../store/store.ts';
+import { storeOperatorVerifier } from './operator-tokens.ts';
+import { openStoreFromConfig } from './store-factory.ts';
+import { createTenantsService } from './tenants-service.ts';
+import type { TenantsService } from './tenants-service.ts';
+
+export { createLogger };
+
+/** Replaceable parts; everything left out is built from the config. */
+export interface RosterParts {
+  /** Default: JSON lines to stdout at `config.logLevel`. */
+  readonly logger?: Logger;
+  /** Default: `openStoreFromConfig(config)`; a given store is closed by `close()` too. */
+  readonly store?: Store;
+  /** Replaces the real SCIM handler behind the SCIM mount (transport tests). */
+  readonly scimHandler?: ScimHandler;
+  /**
+   * Operator tokens of the admin API (`/api/v1`): a constant-time verifier from the
+   * host application. Default: the store's tokens (`roster admin-token create`).
+   */
+  readonly verifyOperator?: OperatorVerifier;
+  /** More HTTP mounts (the console), each at its own prefix. */
+  readonly mounts?: readonly Mount[];
+  /** Public base URL from the listening port when `config.publicUrl` is unset. */
+  readonly publicUrlFor?: (port: number) => string;
+}
+
+/** The directory: the schemas and the SCIM use cases behind the SCIM mount. */
+export interface DirectoryServices {
+  readonly registry: SchemaRegistry;
+  /** SCIM requests of an authenticated tenant (RFC 7644), through its identity-provider profile. */
+  readonly scimHandler: ScimHandler;
+}
+
+/** One Roster, built and ready to serve. */
+export interface Roster {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly directory: DirectoryServices;
+  readonly tenants: TenantsService;
+  /** The transport (its own `node:http` server, not yet listening). */
+  readonly http: RosterHttpServer;
+  /** Every mount behind one `(req, res)` listener, for a host application's `node:http` server. */
+  readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Starts Roster's own server on `config.host:config.port`. */
+  listen(): Promise<ListeningAddress>;
+  /** The public base URL (`--public-url`, else `http://localhost:<port>`). */
+  publicUrl(): string;
+  /** Graceful shutdown (docs/reliability.md CF-6): drains requests, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** Builds Roster from `config`. Opening the store is the only I/O before `listen()`. */
+export async function createRoster(config: Config, parts: RosterParts = {}): Promise<Roster> {
+  const logger = parts.logger ?? createLogger({ level: config.logLevel });
+  const store = parts.store ?? (await openStoreFromConfig(config));
+  const registry = defaultRegistry;
+  const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
+  const http = createHttpApp({
+    config,
+    logger,
+    store,
+    scimHandler,
+    verifyOperator: parts.verifyOperator ?? storeOperatorVerifier(store),
+    ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
+    ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
+    onClosed: () => store.close(),
+  });
+  return {
+    config,
+    logger,
+    store,
+    directory: { registry, scimHandler },
+    tenants: createTenantsService(store, config, () => http.publicUrl()),
+    http,
+    requestListener: http.requestListener,
+    listen: () => http.listen(),
+    publicUrl: () => http.publicUrl(),
+    close: () => http.close(),
+  };
+}

@@ -109,7 +109,7 @@ export async function startServer(opts: SpawnOptions & { port: number }): Promis
 }
 
 /** Roster itself: `bin/roster serve` on a free port against `db`. */
-export async function startRoster(o: { db: string; tenantId: string; logDir: string; synchronous: string; logLevel: string; name: string; cpuProfDir?: string }): Promise<ServerProc> {
+export async function startRoster(o: { db: string; tenantId: string; logDir: string; synchronous: string; logLevel: string; name: string; cpuProfDir?: string; args?: readonly string[] }): Promise<ServerProc> {
   const port = await freePort();
   const prof = o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir];
   return startServer({
@@ -117,7 +117,7 @@ export async function startRoster(o: { db: string; tenantId: string; logDir: str
     tenantId: o.tenantId,
     logDir: o.logDir,
     port,
-    args: [...prof, join(ROOT, 'bin/roster'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', o.db, '--sqlite-synchronous', o.synchronous, '--log-level', o.logLevel],
+    args: [...prof, join(ROOT, 'bin/roster'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', o.db, '--sqlite-synchronous', o.synchronous, '--log-level', o.logLevel, ...(o.args ?? [])],
   });
 }
 

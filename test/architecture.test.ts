@@ -35,6 +35,7 @@ const RULES: Readonly<Record<string, { only?: readonly string[]; never?: readonl
   directory: { never: ['http', 'cli'] },
   tenants: { never: ['http', 'cli'] },
   http: { never: ['cli'] },
+  app: { never: ['cli'] },
   config: { never: ['cli'] },
   'config-parsers': { never: ['cli'] },
   index: { never: ['cli'] },

@@ -21,6 +21,7 @@ import { diffResource, membersChange, secretNames } from './change.ts';
 import { directoryEvents } from './events.ts';
 import type { DirectoryOperation } from './events.ts';
 import { CLI_ACTOR, runUnitOfWork } from './unit-of-work.ts';
+import { auditRefusedReactivation, deprovisionUser, findRestorable, patchSetsActive } from './lifecycle.ts';
 import type { ActorContext, UnitOfWork } from './unit-of-work.ts';
 import type { LoadedResource, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceKind } from '../domain/resource.ts';
@@ -161,16 +162,27 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
   checkGroupSize(distinctCount(candidates), ctx.maxGroupMembers);
   const id = randomUUID();
   const ts = ctx.now().toISOString();
-  const stored = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
+  let stored: StoredResource = { tenantId: ctx.tenantId, type: kind, id, data, version: 1, created: ts, lastModified: ts };
   const resolved = await unitOfWork(ctx, async (uow) => {
     const { tx } = uow;
+    // A user a DELETE deactivated comes back with its id (docs/scim-api.md "Restore").
+    const hidden = kind === 'User' ? await findRestorable(tx, ctx.tenantId, data) : undefined;
+    if (hidden !== undefined) stored = { ...stored, id: hidden.id, version: hidden.version + 1, created: hidden.created };
     const ms = candidates.length > 0 ? await resolveMembers(tx, ctx.tenantId, id, candidates, ctx.ignoreMissingMembers) : [];
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
     await tx.insertResource(stored);
     const added = ms.length > 0 ? (await tx.changeMembership(ctx.tenantId, id, { add: ms, remove: [] })).added : [];
-    recordChange(uow, ctx, rs, id, 'create', undefined, data, added);
+    if (hidden === undefined) recordChange(uow, ctx, rs, id, 'create', undefined, data, added);
+    else {
+      uow.record({
+        tenantId: ctx.tenantId, resourceType: kind, resourceId: hidden.id, operation: 'restore', status: 201,
+        change: { attributes: diffResource(undefined, data, secretNames(rs)) },
+        events: [{ type: 'user.restored', payload: { id: hidden.id } }],
+      });
+    }
     return ms;
   });
+  if (kind === 'User' && data['active'] === true) await auditRefusedReactivation(ctx.store, ctx.tenantId, stored.id, ctx.audit, 201, ctx.now);
   if (kind === 'Group' && read.withMembers) return { ...stored, members: [...resolved].sort((a, b) => compareCodePoints(a.value, b.value)) };
   if (kind === 'User' && read.withGroups) return { ...stored, groups: [] };
   return stored;
@@ -199,7 +211,7 @@ export async function replaceResource(
 ): Promise<LoadedResource> {
   const rs = ctx.registry.resourceSchema(type);
   const kind = kindOf(rs);
-  return unitOfWork(ctx, async (uow) => {
+  const out = await unitOfWork(ctx, async (uow) => {
     const { tx } = uow;
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
@@ -217,6 +229,8 @@ export async function replaceResource(
     if (changed) recordChange(uow, ctx, rs, id, 'replace', cur.data, data, delta.added, delta.removed);
     return reload(tx, ctx, rs, id, read);
   });
+  if (kind === 'User' && out.data['active'] === true) await auditRefusedReactivation(ctx.store, ctx.tenantId, id, ctx.audit, 200, ctx.now);
+  return out;
 }
 
 /** How many times a PATCH is applied when the resource keeps changing between read and write. */
@@ -270,6 +284,16 @@ export async function patchResource(
   const kind = kindOf(rs);
   const ops = parsePatchRequest(body, { maxOperations: ctx.maxPatchOperations });
   const needsMembers = kind === 'Group' && patchNeedsMembers(ops);
+  const out = await patchAttempts(ctx, rs, type, id, ops, needsMembers, ifMatch, read);
+  // A suspended user stays suspended whatever `active` says (docs/scim-api.md "Suspension").
+  if (kind === 'User' && out.data['active'] === true && patchSetsActive(ops)) await auditRefusedReactivation(ctx.store, ctx.tenantId, id, ctx.audit, 200, ctx.now);
+  return out;
+}
+
+async function patchAttempts(
+  ctx: DirectoryContext, rs: ResourceSchema, type: string, id: string, ops: readonly PatchOperation[], needsMembers: boolean, ifMatch: IfMatch, read: ReadOptions,
+): Promise<LoadedResource> {
+  const kind = kindOf(rs);
   for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
     const cur = await ctx.store.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
@@ -333,6 +357,11 @@ export async function deleteResource(ctx: DirectoryContext, type: string, id: st
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
     checkIfMatch(ifMatch, cur.version);
+    // A User follows the tenant's deprovisioning policy (docs/scim-api.md "DELETE").
+    if (kind === 'User') {
+      await deprovisionUser(uow, ctx.tenantId, id, cur.data, cur.version, cur.created, ctx.now().toISOString());
+      return;
+    }
     if (!(await tx.deleteResource(ctx.tenantId, kind, id))) throw missing(rs, id);
     recordChange(uow, ctx, rs, id, 'delete', cur.data, undefined);
   });

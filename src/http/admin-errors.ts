@@ -11,6 +11,7 @@ export const ADMIN_ERRORS = Object.freeze({
   unauthorized: { status: 401, message: 'Authentication failed: send an operator token as "Authorization: Bearer <token>"' },
   invalid_request: { status: 400, message: 'The request is not valid' },
   not_found: { status: 404, message: 'No such endpoint' },
+  payload_too_large: { status: 413, message: 'The request body is too large' },
   method_not_allowed: { status: 405, message: 'Method not allowed here' },
   internal: { status: 500, message: 'Internal server error; the request id identifies it in the server log' },
 } as const);

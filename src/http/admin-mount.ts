@@ -5,6 +5,7 @@
  *
  * - `GET /api/v1/tenants`: the tenants with their SCIM base URL and keys (id and
  *   last 4 characters only, never a secret).
+ * - a tenant's users, suspension, access check and deprovisioning policy (`admin-users.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -14,8 +15,10 @@ import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
+import { routeTenantUsers } from './admin-users.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
+import type { IncomingMessage } from 'node:http';
 import type { Mount, MountContext } from './mount.ts';
 
 /** The admin API prefix. */
@@ -44,7 +47,7 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
         const token = bearerToken(req, ctx.query);
         if (token === undefined || !(await deps.verifyOperator(token))) throw new AdminError('unauthorized');
         ctx.logFields.operator = true;
-        const body = await route(deps, req.method ?? 'GET', ctx);
+        const body = await route(deps, req, req.method ?? 'GET', ctx, token);
         sendPlainJson(res, 200, body);
       } catch (e) {
         if (res.headersSent) {
@@ -57,11 +60,13 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
   };
 }
 
-async function route(deps: AdminMountDeps, method: string, ctx: MountContext): Promise<unknown> {
+async function route(deps: AdminMountDeps, req: IncomingMessage, method: string, ctx: MountContext, token: string): Promise<unknown> {
   const segments = ctx.pathname.slice(ADMIN_PREFIX.length).split('/').filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'tenants') {
     if (method !== 'GET' && method !== 'HEAD') throw new AdminError('method_not_allowed', `Method ${method.slice(0, 16)} is not allowed here; allowed: GET`, { allow: 'GET, HEAD' });
     return { tenants: await listTenants(deps.store, { ...deps.config, publicUrl: ctx.publicUrl }) };
   }
+  const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
+  if (users !== undefined) return users;
   throw new AdminError('not_found');
 }

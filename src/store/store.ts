@@ -9,6 +9,7 @@ import type { ScimResource } from '../scim/schema/types.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../domain/ignored-input.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.ts';
 import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
+import type { DeprovisionPolicy, HiddenUser, PlatformUser } from '../domain/platform-user.ts';
 
 /** A resource as stored: the body without `id`, `meta`, `members` (Group) and `groups` (User). */
 export interface StoredResource {
@@ -155,8 +156,37 @@ export interface OperatorTokenRecord {
   readonly revokedAt: string | null;
 }
 
+/** A page of a tenant's platform users, ordered by id (docs/architecture.md, Admin API). */
+export interface PlatformUserPage {
+  /** Only the users whose userName folds to this (RFC 7643 §4.1.1: userName is caseExact false). */
+  readonly nameFold?: string;
+  /** Only ids after this one (code point order). */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/**
+ * The platform side of Users (docs/scim-api.md "User lifecycle"). The SCIM writes keep
+ * status and managed mark up to date by themselves; these are the other changes.
+ */
+export interface PlatformUsers {
+  get(tenantId: string, id: string): Promise<PlatformUser | undefined>;
+  list(tenantId: string, page: PlatformUserPage): Promise<PlatformUser[]>;
+  /** The user a DELETE hid with this externalId, else (no externalId sent) this folded userName. */
+  findHidden(tenantId: string, by: { externalId?: string; nameFold?: string }): Promise<HiddenUser | undefined>;
+  /** Marks the user hidden (status inactive unless suspended); call BEFORE deleting its SCIM row. */
+  hide(tenantId: string, id: string, hidden: { version: number; created: string; groups: readonly string[] }, at: string): Promise<void>;
+  /** Suspends (`at`) or lifts the suspension (`null`); the user as now stored, undefined if unknown. */
+  setSuspended(tenantId: string, id: string, at: string | null): Promise<PlatformUser | undefined>;
+  deprovisionPolicy(tenantId: string): Promise<DeprovisionPolicy>;
+  /** False when there is no such tenant. */
+  setDeprovisionPolicy(tenantId: string, policy: DeprovisionPolicy): Promise<boolean>;
+}
+
 /** Operations inside one transaction. */
 export interface StoreTx {
+  /** The platform side of Users. */
+  readonly users: PlatformUsers;
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
   /** Inserts; throws `uniqueness` (409) on a duplicate userName/displayName in the tenant. */
   insertResource(resource: StoredResource): Promise<void>;

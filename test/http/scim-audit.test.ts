@@ -63,7 +63,7 @@ describe('audit and outbox of SCIM writes', () => {
     assert.deepEqual((rows[2]!.change as { attributes: unknown[] }).attributes, [{ path: 'active', before: true, after: false }]);
 
     const events = await outbox(c);
-    assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.deleted']);
+    assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.deprovisioned']);
     gapless(await allAudit(c));
     gapless(await allOutbox(c));
     assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'] });

@@ -248,4 +248,66 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'user lifecycle',
+    // The platform side of each User (docs/scim-api.md "User lifecycle"): status,
+    // managed mark, suspension and deprovisioning, keyed (tenant_id, id) beside the
+    // SCIM row, which stays as the identity provider sent it. Triggers on `resources`
+    // keep it in the write's transaction: a SCIM insert or update derives the status
+    // from `active` (RFC 7643 §4.1.1) and sets the managed mark, unless the user is
+    // suspended (suspension wins). A DELETE under the `deactivate` policy first sets
+    // `hidden` (with what a restore needs), then deletes the SCIM row: the user leaves
+    // SCIM reads, lists, counts and the userName index, and this row stays; a restore
+    // inserts the SCIM row again with the same id, which clears `hidden`.
+    sql: `
+      ALTER TABLE tenants ADD COLUMN deprovision TEXT NOT NULL DEFAULT 'deactivate'
+        CHECK (deprovision IN ('deactivate', 'delete'));
+
+      CREATE TABLE platform_users (
+        tenant_id        TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        id               TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('active', 'inactive', 'suspended')),
+        managed          INTEGER NOT NULL,
+        user_name        TEXT NOT NULL,
+        name_fold        TEXT,
+        external_id      TEXT,
+        suspended_at     TEXT,
+        deprovisioned_at TEXT,
+        -- While hidden by a DELETE: {"version", "created", "groups"} of the deleted SCIM row.
+        hidden           TEXT,
+        PRIMARY KEY (tenant_id, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX platform_users_name ON platform_users(tenant_id, name_fold);
+      CREATE INDEX platform_users_hidden_external_id ON platform_users(tenant_id, external_id) WHERE hidden IS NOT NULL;
+
+      INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id)
+        SELECT tenant_id, id, CASE WHEN json_extract(data, '$.active') = 0 THEN 'inactive' ELSE 'active' END, 1,
+               coalesce(json_extract(data, '$.userName'), ''), name_fold, external_id
+        FROM resources WHERE type = 'User';
+
+      CREATE TRIGGER platform_users_insert AFTER INSERT ON resources WHEN NEW.type = 'User' BEGIN
+        INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id)
+          VALUES (NEW.tenant_id, NEW.id, CASE WHEN json_extract(NEW.data, '$.active') = 0 THEN 'inactive' ELSE 'active' END, 1,
+                  coalesce(json_extract(NEW.data, '$.userName'), ''), NEW.name_fold, NEW.external_id)
+          ON CONFLICT (tenant_id, id) DO UPDATE SET
+            hidden = NULL, deprovisioned_at = NULL,
+            user_name = excluded.user_name, name_fold = excluded.name_fold, external_id = excluded.external_id,
+            status = CASE WHEN suspended_at IS NOT NULL THEN 'suspended' ELSE excluded.status END,
+            managed = suspended_at IS NULL;
+      END;
+      CREATE TRIGGER platform_users_update AFTER UPDATE OF data ON resources WHEN NEW.type = 'User' BEGIN
+        UPDATE platform_users SET
+          user_name = coalesce(json_extract(NEW.data, '$.userName'), ''), name_fold = NEW.name_fold, external_id = NEW.external_id,
+          status = CASE WHEN suspended_at IS NOT NULL THEN 'suspended'
+                        WHEN json_extract(NEW.data, '$.active') = 0 THEN 'inactive' ELSE 'active' END,
+          managed = suspended_at IS NULL
+        WHERE tenant_id = NEW.tenant_id AND id = NEW.id;
+      END;
+      -- A hidden user keeps its row; any other deleted User loses it.
+      CREATE TRIGGER platform_users_delete AFTER DELETE ON resources WHEN OLD.type = 'User' BEGIN
+        DELETE FROM platform_users WHERE tenant_id = OLD.tenant_id AND id = OLD.id AND hidden IS NULL;
+      END;
+    `,
+  },
 ]);

@@ -14,6 +14,7 @@ import type { SqliteDb } from './connection.ts';
 import { QueryDeadlineExceeded } from './errors.ts';
 import type { Transaction } from 'better-sqlite3';
 import { appendEvents } from './events.ts';
+import { SqlitePlatformUsers } from './platform-users.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
 import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
@@ -48,6 +49,8 @@ export class SqliteOps implements StoreTx, SqliteReader {
   readonly db: SqliteDb;
   readonly stmts: StatementCache;
   readonly registry: SchemaRegistry;
+  /** The platform side of Users (platform-users.ts). */
+  readonly users: SqlitePlatformUsers;
 
   readonly limits: QueryLimits;
   /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
@@ -59,6 +62,7 @@ export class SqliteOps implements StoreTx, SqliteReader {
     this.db = db;
     this.snapshot = db.transaction((fn: () => unknown): unknown => fn());
     this.stmts = new StatementCache(db);
+    this.users = new SqlitePlatformUsers(this.stmts);
     this.registry = registry;
     this.limits = limits;
     // better-sqlite3 is synchronous and cannot interrupt a statement: compiled queries

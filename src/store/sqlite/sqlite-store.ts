@@ -21,7 +21,7 @@ import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -137,6 +137,7 @@ class SqliteStoreImpl implements SqliteStore {
     };
     const w = this.#writer;
     const tx: StoreTx = {
+      users: w.users,
       getResource: guard(w.getResource.bind(w)),
       insertResource: guard(w.insertResource.bind(w)),
       updateResource: guard(w.updateResource.bind(w)),
@@ -176,6 +177,15 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   // StoreTx outside a transaction: reads on the reader, writes in their own transaction.
+  readonly users: PlatformUsers = {
+    get: (...a) => this.#read((o) => o.users.get(...a)),
+    list: (...a) => this.#read((o) => o.users.list(...a)),
+    findHidden: (...a) => this.#read((o) => o.users.findHidden(...a)),
+    deprovisionPolicy: (...a) => this.#read((o) => o.users.deprovisionPolicy(...a)),
+    hide: (...a) => this.#write((o) => o.users.hide(...a)),
+    setSuspended: (...a) => this.#write((o) => o.users.setSuspended(...a)),
+    setDeprovisionPolicy: (...a) => this.#write((o) => o.users.setDeprovisionPolicy(...a)),
+  };
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));

@@ -1,0 +1,120 @@
+/**
+ * The admin API routes of a tenant's platform users (docs/architecture.md, Admin
+ * API; docs/scim-api.md "User lifecycle"):
+ *
+ * - `GET  /api/v1/tenants/{tenantId}/users[?userName=&limit=&after=]`
+ * - `POST /api/v1/tenants/{tenantId}/users/{id}/suspend` and `/unsuspend`
+ * - `GET  /api/v1/tenants/{tenantId}/access/{userId}`: the sign-in access check
+ * - `PATCH /api/v1/tenants/{tenantId}` with `{"deprovision": "deactivate" | "delete"}`
+ *
+ * Writes go through the directory's use cases (one unit of work each, audited with
+ * the operator as actor). Errors are admin catalogue codes, never a 500 for input.
+ */
+import type { IncomingMessage } from 'node:http';
+import { accessCheck, setDeprovisionPolicy, setSuspension } from '../directory/lifecycle.ts';
+import type { ActorContext } from '../directory/unit-of-work.ts';
+import { DEPROVISION_POLICIES } from '../domain/platform-user.ts';
+import type { DeprovisionPolicy, PlatformUser } from '../domain/platform-user.ts';
+import { ScimError } from '../scim/errors.ts';
+import { foldCase } from '../scim/schema/fold.ts';
+import type { Store } from '../store/store.ts';
+import { readAdminJson } from './admin-body.ts';
+import { AdminError } from './admin-errors.ts';
+import type { MountContext } from './mount.ts';
+
+/** Default and largest page of `GET …/users`. */
+export const ADMIN_USERS_DEFAULT_LIMIT = 100;
+export const ADMIN_USERS_MAX_LIMIT = 1000;
+
+const allow = (methods: string): Error =>
+  new AdminError('method_not_allowed', `Method not allowed here; allowed: ${methods}`, { allow: methods });
+
+/** The public id of a Roster operator token (`roster_op_<id>_…`, not secret), else `host`. */
+function operatorId(token: string): string {
+  return /^roster_op_([0-9A-Za-z]{1,64})_/.exec(token)?.[1] ?? 'host';
+}
+
+/** The admin list's view of a user: `roles` stays `[]` until roles exist. */
+const view = (u: PlatformUser): Record<string, unknown> => ({
+  id: u.id,
+  userName: u.userName,
+  externalId: u.externalId,
+  status: u.status,
+  managed: u.managed,
+  roles: [],
+  deprovisionedAt: u.deprovisionedAt,
+  suspendedAt: u.suspendedAt,
+});
+
+function pageParams(query: URLSearchParams): { limit: number; after?: string; nameFold?: string } {
+  const rawLimit = query.get('limit');
+  let limit = ADMIN_USERS_DEFAULT_LIMIT;
+  if (rawLimit !== null) {
+    if (!/^\d{1,7}$/.test(rawLimit) || Number(rawLimit) < 1) throw new AdminError('invalid_request', '"limit" must be a positive integer');
+    limit = Math.min(Number(rawLimit), ADMIN_USERS_MAX_LIMIT);
+  }
+  const after = query.get('after') ?? undefined;
+  const userName = query.get('userName') ?? undefined;
+  if ((after?.length ?? 0) > 256 || (userName?.length ?? 0) > 1024) throw new AdminError('invalid_request', '"after" or "userName" is too long');
+  return { limit, ...(after !== undefined ? { after } : {}), ...(userName !== undefined ? { nameFold: foldCase(userName) } : {}) };
+}
+
+/** Use-case errors become catalogue errors (404 `not_found`); anything else is internal. */
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ScimError && e.status === 404) throw new AdminError('not_found', e.detail);
+    throw e;
+  }
+}
+
+/**
+ * Answers `tenants/{tenantId}/…` (segments after `/api/v1`); undefined when the path
+ * is not one of these routes.
+ */
+export async function routeTenantUsers(
+  store: Store, req: IncomingMessage, method: string, segments: readonly string[], ctx: MountContext, token: string,
+): Promise<unknown> {
+  if (segments[0] !== 'tenants' || segments.length < 2) return undefined;
+  const tenantId = segments[1]!;
+  const rest = segments.slice(2);
+  const known = (rest.length === 0) || (rest.length === 1 && rest[0] === 'users') || (rest.length === 2 && rest[0] === 'access')
+    || (rest.length === 3 && rest[0] === 'users' && (rest[2] === 'suspend' || rest[2] === 'unsuspend'));
+  if (!known) return undefined;
+  if ((await store.getTenant(tenantId)) === undefined) throw new AdminError('not_found', 'No such tenant');
+  const audit: ActorContext = {
+    actor: { kind: 'operator', id: operatorId(token) },
+    requestId: ctx.requestId,
+    method,
+    path: ctx.pathname,
+  };
+  const lc = { store, tenantId, audit, now: () => new Date() };
+
+  if (rest.length === 0) {
+    if (method !== 'PATCH') throw allow('PATCH');
+    const body = await readAdminJson(req);
+    const extra = Object.keys(body).filter((k) => k !== 'deprovision');
+    if (extra.length > 0) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(extra[0]!.slice(0, 64))}; allowed: "deprovision"`);
+    const policy = body['deprovision'];
+    if (typeof policy !== 'string' || !(DEPROVISION_POLICIES as readonly string[]).includes(policy)) {
+      throw new AdminError('invalid_request', '"deprovision" must be "deactivate" or "delete"');
+    }
+    if (!(await setDeprovisionPolicy(lc, policy as DeprovisionPolicy))) throw new AdminError('not_found', 'No such tenant');
+    return { id: tenantId, deprovision: policy };
+  }
+  if (rest[0] === 'users' && rest.length === 1) {
+    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
+    const page = pageParams(ctx.query);
+    const users = await store.users.list(tenantId, page);
+    const next = users.length === page.limit ? users[users.length - 1]!.id : null;
+    return { users: users.map(view), next };
+  }
+  if (rest[0] === 'access') {
+    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
+    return mapped(() => accessCheck(store, tenantId, rest[1]!));
+  }
+  if (method !== 'POST') throw allow('POST');
+  const u = await mapped(() => setSuspension(lc, rest[1]!, rest[2] === 'suspend'));
+  return view(u);
+}

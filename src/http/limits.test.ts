@@ -63,9 +63,12 @@ test('time share: a tenant charged more than its share of the server is refused;
   const c = clock();
   // 50 % share, a 1 s bucket: a tenant may use about half of the server over time.
   const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 0, timeShare: 0.5, timeBurstMs: 1000 }, c.now);
-  // A: one request at a time, each alone on the server for 400 ms.
+  // A: one request at a time, each 400 ms on the server, while B is active too (a short
+  // request of B's every round keeps the server contended).
   let refusedAt = -1;
   for (let i = 0; i < 10 && refusedAt < 0; i++) {
+    const bb = l.admit('b');
+    if (bb.ok) bb.release();
     const a = l.admit('a');
     if (!a.ok) {
       refusedAt = i;
@@ -111,13 +114,39 @@ test('time share: a tenant that spent most of its time keeps fewer requests in f
   const fresh = Array.from({ length: 8 }, () => l.admit('b'));
   assert.ok(fresh.every((r) => r.ok));
   for (const r of fresh) if (r.ok) r.release();
-  // A runs alone for 1900 ms: charged 1900, refilled 950 meanwhile → 50 ms of its 1000 ms bucket left.
+  // A runs for 1900 ms: charged 1900, refilled 950 meanwhile → 50 ms of its 1000 ms bucket left.
   const heavy = l.admit('a');
   c.advance(1900);
   if (heavy.ok) heavy.release();
+  // B is being served: the server is contended.
+  const bIn = l.admit('b');
+  assert.equal(bIn.ok, true);
   const first = l.admit('a');
   assert.equal(first.ok, true);
   const second = l.admit('a');
   assert.equal(second.ok, false, 'with 5 % of its bucket left, A keeps one request in flight');
   if (first.ok) first.release();
+});
+
+test('time share is work-conserving: a tenant alone may use the whole server, and yields once another arrives', () => {
+  const c = clock();
+  const l = new TenantLimiter({ ratePerSecond: 0, burst: 1, maxInflight: 4, timeShare: 0.5, timeBurstMs: 1000 }, c.now);
+  // A alone: 30 s of back-to-back heavy requests, never refused, always 4 in flight.
+  for (let i = 0; i < 30; i++) {
+    const batch = Array.from({ length: 4 }, () => l.admit('a'));
+    assert.ok(batch.every((r) => r.ok), `alone, A was refused in second ${i}`);
+    c.advance(1000);
+    for (const r of batch) if (r.ok) r.release();
+  }
+  // B arrives: A's debt is bounded by one bucket, so it is refused now and admitted again within seconds.
+  const b = l.admit('b');
+  assert.equal(b.ok, true);
+  const a = l.admit('a');
+  assert.equal(a.ok, false);
+  if (!a.ok) assert.ok(a.retryAfterSeconds <= 5, `Retry-After ${a.retryAfterSeconds}`);
+  if (b.ok) b.release();
+  c.advance(4100);
+  const bAgain = l.admit('b');
+  assert.equal(l.admit('a').ok, true);
+  if (bAgain.ok) bAgain.release();
 });

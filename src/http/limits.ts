@@ -47,6 +47,9 @@ interface Bucket {
   timeAt: number;
 }
 
+/** How recently another tenant must have been admitted for the time share to apply. */
+const ACTIVE_WINDOW_MS = 1000;
+
 /** Entries kept before idle ones (full bucket, nothing in flight) are dropped. */
 const PRUNE_AT = 10_000;
 
@@ -64,6 +67,8 @@ export class TenantLimiter {
   #shared = 0;
   #sharedAt = 0;
   #inflight = 0;
+  /** Tenants admitted within `ACTIVE_WINDOW_MS`, oldest first (re-inserted on each admission). */
+  readonly #recent = new Map<string, number>();
 
   constructor(settings: TenantLimitSettings, now: () => number = () => performance.now()) {
     this.#settings = settings;
@@ -87,14 +92,19 @@ export class TenantLimiter {
       b.time = Math.min(timeBurst, b.time + (now - b.timeAt) * share);
       b.timeAt = now;
     }
+    // The share is work-conserving: it applies only while another tenant is being
+    // served or was admitted within the last second. A tenant alone (an initial sync at
+    // night) may use the whole server; it is still charged, with its debt bounded by
+    // one bucket, so it yields within seconds once another tenant arrives.
+    const contended = share > 0 && this.#othersActive(tenantId, b, now);
     // A tenant that has spent most of its time bucket keeps fewer requests in flight
     // (down to one), so its queued work cannot stand many deep in front of another
     // tenant's request; a tenant with time to spare keeps the whole limit.
-    const allowed = maxInflight > 0 && share > 0 ? Math.max(1, Math.ceil((maxInflight * Math.max(0, b.time)) / timeBurst)) : maxInflight;
+    const allowed = maxInflight > 0 && contended ? Math.max(1, Math.ceil((maxInflight * Math.max(0, b.time)) / timeBurst)) : maxInflight;
     if (allowed > 0 && b.inflight >= allowed) {
       return refuse(`Too many concurrent requests for this tenant (limit ${allowed} now, ${maxInflight} at most); retry later`, 1);
     }
-    if (share > 0) {
+    if (contended) {
       if (b.time <= 0) {
         const seconds = Math.max(1, Math.ceil((-b.time / share + 1) / 1000));
         return refuse(`This tenant used more than its share of the server's time (${Math.round(share * 100)}%); retry later`, seconds);
@@ -111,6 +121,10 @@ export class TenantLimiter {
     }
     b.inflight++;
     this.#inflight++;
+    if (share > 0) {
+      this.#recent.delete(tenantId);
+      this.#recent.set(tenantId, now);
+    }
     const bucket = b;
     const startShared = this.#shared;
     let released = false;
@@ -122,9 +136,19 @@ export class TenantLimiter {
         this.#advance(this.#now());
         bucket.inflight--;
         this.#inflight--;
-        if (share > 0) bucket.time -= this.#shared - startShared;
+        if (share > 0) bucket.time = Math.max(-timeBurst, bucket.time - (this.#shared - startShared));
       },
     };
+  }
+
+  /** Whether a tenant other than `tenantId` has requests in flight or was admitted recently. */
+  #othersActive(tenantId: string, b: Bucket, now: number): boolean {
+    if (this.#inflight - b.inflight > 0) return true;
+    for (const [id, at] of this.#recent) {
+      if (now - at <= ACTIVE_WINDOW_MS) break;
+      this.#recent.delete(id);
+    }
+    return this.#recent.size - (this.#recent.has(tenantId) ? 1 : 0) > 0;
   }
 
   /** Brings the shared clock up to `now`. */

@@ -310,4 +310,21 @@ export const migrations: readonly Migration[] = Object.freeze([
       END;
     `,
   },
+  {
+    version: 9,
+    name: 'role permissions',
+    // Every SCIM Group is a role of the platform with the same id (docs/scim-api.md
+    // "Roles and permissions"); the permissions administrators grant it are these rows,
+    // never part of the SCIM resource, so no SCIM write can change them (AU-9). Deleting
+    // the Group deletes its grants with it.
+    sql: `
+      CREATE TABLE role_permissions (
+        tenant_id  TEXT NOT NULL,
+        role_id    TEXT NOT NULL,
+        permission TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, role_id, permission),
+        FOREIGN KEY (tenant_id, role_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]);

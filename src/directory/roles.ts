@@ -5,8 +5,10 @@
  * roles, one unit of work each (docs/audit.md). SCIM never changes a grant
  * (docs/reliability.md AU-9).
  */
-import { notFound } from '../scim/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { invalidValue, notFound, ScimError } from '../scim/errors.ts';
 import type { Permission, Role } from '../domain/role.ts';
+import type { StoreTx } from '../store/store.ts';
 import type { LifecycleContext } from './lifecycle.ts';
 import { runUnitOfWork } from './unit-of-work.ts';
 
@@ -51,5 +53,44 @@ export async function setRolePermissions(
       status: 200,
     });
     return { ...cur, permissions: next };
+  }, ctx.now);
+}
+
+/**
+ * SCIM PUT, PATCH and DELETE of a Group created on the platform are refused with 403
+ * (RFC 7644 §3.12: not permitted for this client): the identity provider may read it
+ * but never change, delete or join it (docs/scim-api.md "Roles and permissions").
+ */
+export async function refusePlatformRole(tx: Pick<StoreTx, 'roles'>, tenantId: string, id: string): Promise<void> {
+  if (await tx.roles.isPlatform(tenantId, id)) {
+    throw new ScimError(403, 'This group is a role created on the platform: the identity provider cannot change, delete or join it; an administrator manages it in the platform (admin API).');
+  }
+}
+
+/**
+ * Creates a role on the platform (not managed by the identity provider): a Group with
+ * this displayName and no members, marked platform-owned, no permissions. One unit of
+ * work, audited (operation `create`), event `role.created`.
+ * @throws 409 `uniqueness` when a group of the tenant has that name (RFC 7643 §4.1.1 folding).
+ */
+export async function createPlatformRole(ctx: LifecycleContext, name: string): Promise<Role> {
+  if (name.trim() === '' || name.length > 256) throw invalidValue('"name" must be 1-256 characters');
+  const id = randomUUID();
+  const at = ctx.now().toISOString();
+  return runUnitOfWork(ctx.store, ctx.audit, async (uow) => {
+    await uow.tx.insertResource({ tenantId: ctx.tenantId, type: 'Group', id, data: { displayName: name }, version: 1, created: at, lastModified: at });
+    await uow.tx.roles.markPlatform(ctx.tenantId, id);
+    uow.record({
+      tenantId: ctx.tenantId,
+      resourceType: 'Group',
+      resourceId: id,
+      operation: 'create',
+      change: { attributes: [{ path: 'displayName', after: name }] },
+      events: [{ type: 'role.created', payload: { id, displayName: name } }],
+      status: 200,
+    });
+    const role = await uow.tx.roles.get(ctx.tenantId, id);
+    if (role === undefined) throw noRole(id);
+    return role;
   }, ctx.now);
 }

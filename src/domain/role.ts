@@ -18,7 +18,7 @@ export interface Role {
   readonly id: string;
   /** The Group's displayName. */
   readonly name: string;
-  /** Created or modified over SCIM (every SCIM Group is). */
+  /** Created over SCIM (false: created on the platform, `POST …/roles`). */
   readonly managed: boolean;
   /** Granted by administrators; sorted. */
   readonly permissions: readonly string[];

@@ -4,6 +4,7 @@
  *
  * - `GET /api/v1/permissions`: the deployment's catalogue (`--permissions`)
  * - `GET /api/v1/tenants/{tenantId}/roles[?limit=&after=]`
+ * - `POST /api/v1/tenants/{tenantId}/roles` with `{"name": …}`: a role of the platform
  * - `GET /api/v1/tenants/{tenantId}/roles/{roleId}/members[?limit=&after=]`
  * - `PUT /api/v1/tenants/{tenantId}/roles/{roleId}/permissions` with `{"permissions": [...]}`
  *
@@ -12,7 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Permission } from '../domain/role.ts';
-import { setRolePermissions, UnknownPermissionError } from '../directory/roles.ts';
+import { createPlatformRole, setRolePermissions, UnknownPermissionError } from '../directory/roles.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import { readAdminJson } from './admin-body.ts';
@@ -55,8 +56,22 @@ export async function routeRoles(
   const tenantId = segments[1]!;
   if ((await store.getTenant(tenantId)) === undefined) throw new AdminError('not_found', 'No such tenant');
 
+  const lc = { store, tenantId, audit: operatorAudit(ctx, method, token), now: () => new Date() };
+  if (rest.length === 0 && method === 'POST') {
+    const body = await readAdminJson(req);
+    const extra = Object.keys(body).filter((k) => k !== 'name');
+    if (extra.length > 0) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(extra[0]!.slice(0, 64))}; allowed: "name"`);
+    if (typeof body['name'] !== 'string') throw new AdminError('invalid_request', '"name" must be a string');
+    try {
+      return await createPlatformRole(lc, body['name']);
+    } catch (e) {
+      if (e instanceof ScimError && e.status === 409) throw new AdminError('conflict', 'A role (group) of this tenant already has this name');
+      if (e instanceof ScimError && e.status === 400) throw new AdminError('invalid_request', e.detail);
+      throw e;
+    }
+  }
   if (rest.length === 0) {
-    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
+    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD, POST');
     const p = page(ctx.query);
     const roles = await store.roles.list(tenantId, p);
     return { roles, next: roles.length === p.limit ? roles[roles.length - 1]!.id : null };
@@ -79,7 +94,7 @@ export async function routeRoles(
     throw new AdminError('invalid_request', '"permissions" must be an array of at most 1000 permission names');
   }
   try {
-    return await setRolePermissions({ store, tenantId, audit: operatorAudit(ctx, method, token), now: () => new Date() }, catalogue, roleId, perms);
+    return await setRolePermissions(lc, catalogue, roleId, perms);
   } catch (e) {
     if (e instanceof UnknownPermissionError) throw new AdminError('unknown_permission', e.message);
     if (e instanceof ScimError && e.status === 404) throw noRole();

@@ -201,6 +201,10 @@ export interface PlatformRoles {
   list(tenantId: string, page: RolePage): Promise<Role[]>;
   /** Replaces the role's grants (names already checked against the catalogue). */
   setPermissions(tenantId: string, id: string, permissions: readonly string[]): Promise<void>;
+  /** Marks a Group as created on the platform (not managed by the identity provider). */
+  markPlatform(tenantId: string, id: string): Promise<void>;
+  /** Whether the Group was created on the platform: SCIM may not change, delete or join it. */
+  isPlatform(tenantId: string, id: string): Promise<boolean>;
   /** Each user's role ids (groups it is a direct member of), sorted. */
   rolesOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The union of the permissions of the user's roles, sorted (status not considered). */

@@ -161,3 +161,38 @@ describe('AU-9: SCIM never grants a permission', () => {
     assert.deepEqual(await access(c, u), { allowed: true, permissions: [] });
   });
 });
+
+describe('platform roles', () => {
+  it('POST …/roles creates an unmanaged role; SCIM may read it but PUT, PATCH (join) and DELETE are 403 and change nothing', async () => {
+    const c = await tenant(srv, 'okta');
+    const u = await createUser(c, 'pat');
+    const created = await admin('POST', `/tenants/${c.tenantId}/roles`, { name: 'Auditors' });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    assert.deepEqual(created.body, { id, name: 'Auditors', managed: false, permissions: [], memberCount: 0 });
+    assert.equal((await grant(c, id, ['billing.read'])).status, 200, 'platform-owned fields stay editable');
+
+    assert.equal((await c.call('GET', `/Groups/${id}`)).status, 200);
+    const join = await c.call('PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'members', value: [{ value: u }] }));
+    assert.equal(join.status, 403, JSON.stringify(join.body));
+    assert.match(join.body.detail, /platform/);
+    assert.equal((await c.call('PUT', `/Groups/${id}`, group('Hacked', [{ value: u }]))).status, 403);
+    assert.equal((await c.call('DELETE', `/Groups/${id}`)).status, 403);
+    assert.deepEqual(await role(c, id), { id, name: 'Auditors', managed: false, permissions: ['billing.read'], memberCount: 0 });
+    assert.deepEqual(await access(c, u), { allowed: true, permissions: [] });
+
+    const dup = await admin('POST', `/tenants/${c.tenantId}/roles`, { name: 'AUDITORS' });
+    assert.equal(dup.status, 409);
+    assert.equal(dup.body.error.code, 'conflict');
+    for (const body of [{}, { name: '' }, { name: 3 }, { name: 'x', y: 1 }]) {
+      const r = await admin('POST', `/tenants/${c.tenantId}/roles`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error.code, 'invalid_request');
+    }
+    const audit = (await srv.store.listAuditEvents(c.tenantId, { limit: 100 })).filter((r) => r.resourceId === id);
+    assert.deepEqual(audit.map((r) => [r.operation, r.actorKind, r.outcome, r.status]), [
+      ['create', 'operator', 'success', 200], ['set_permissions', 'operator', 'success', 200],
+      ['patch', 'api_key', 'refused', 403], ['replace', 'api_key', 'refused', 403], ['delete', 'api_key', 'refused', 403],
+    ]);
+  });
+});

@@ -11,10 +11,12 @@ interface Row {
   id: string;
   name: string | null;
   n: number | null;
+  platform: number;
   permissions: string;
 }
 
 const SELECT = `SELECT r.id, json_extract(r.data, '$.displayName') AS name, c.n,
+    EXISTS (SELECT 1 FROM platform_roles pr WHERE pr.tenant_id = r.tenant_id AND pr.id = r.id) AS platform,
     (SELECT json_group_array(permission) FROM (SELECT permission FROM role_permissions p
       WHERE p.tenant_id = r.tenant_id AND p.role_id = r.id ORDER BY permission)) AS permissions
   FROM resources r LEFT JOIN member_counts c ON c.tenant_id = r.tenant_id AND c.group_id = r.id`;
@@ -22,7 +24,7 @@ const SELECT = `SELECT r.id, json_extract(r.data, '$.displayName') AS name, c.n,
 const toRole = (r: Row): Role => ({
   id: r.id,
   name: r.name ?? '',
-  managed: true,
+  managed: r.platform === 0,
   permissions: JSON.parse(r.permissions) as string[],
   memberCount: r.n ?? 0,
 });
@@ -49,6 +51,14 @@ export class SqlitePlatformRoles implements PlatformRoles {
     this.#stmts.get('DELETE FROM role_permissions WHERE tenant_id = ? AND role_id = ?').run(tenantId, id);
     const insert = this.#stmts.get('INSERT OR IGNORE INTO role_permissions (tenant_id, role_id, permission) VALUES (?, ?, ?)');
     for (const p of permissions) insert.run(tenantId, id, p);
+  }
+
+  async markPlatform(tenantId: string, id: string): Promise<void> {
+    this.#stmts.get('INSERT OR IGNORE INTO platform_roles (tenant_id, id) VALUES (?, ?)').run(tenantId, id);
+  }
+
+  async isPlatform(tenantId: string, id: string): Promise<boolean> {
+    return this.#stmts.get('SELECT 1 FROM platform_roles WHERE tenant_id = ? AND id = ?').get(tenantId, id) !== undefined;
   }
 
   async rolesOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {

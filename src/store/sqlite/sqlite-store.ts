@@ -191,6 +191,8 @@ class SqliteStoreImpl implements SqliteStore {
     get: (...a) => this.#read((o) => o.roles.get(...a)),
     list: (...a) => this.#read((o) => o.roles.list(...a)),
     rolesOf: (...a) => this.#read((o) => o.roles.rolesOf(...a)),
+    isPlatform: (...a) => this.#read((o) => o.roles.isPlatform(...a)),
+    markPlatform: (...a) => this.#write((o) => o.roles.markPlatform(...a)),
     permissionsOf: (...a) => this.#read((o) => o.roles.permissionsOf(...a)),
     setPermissions: (...a) => this.#write((o) => o.roles.setPermissions(...a)),
   };

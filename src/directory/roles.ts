@@ -94,3 +94,42 @@ export async function createPlatformRole(ctx: LifecycleContext, name: string): P
     return role;
   }, ctx.now);
 }
+
+/** A change the admin API may not make: the attribute belongs to the tenant's identity provider. */
+export class ManagedByIdpError extends Error {
+  constructor(what: string, idp: string) {
+    super(`${what} is managed by the tenant's identity provider (${idp}): change it there, it syncs here over SCIM. Platform-owned fields (role permissions, suspension) stay editable in this API.`);
+    this.name = 'ManagedByIdpError';
+  }
+}
+
+/**
+ * Renames a role created on the platform (its Group's displayName), one unit of work,
+ * audited (`patch`), event `role.updated`. A managed role's name belongs to the identity
+ * provider: `ManagedByIdpError` (docs/scim-api.md "Roles and permissions").
+ * @throws 404 when there is no such role, 409 `uniqueness` when the name is taken.
+ */
+export async function renamePlatformRole(ctx: LifecycleContext, idp: string, id: string, name: string): Promise<Role> {
+  if (name.trim() === '' || name.length > 256) throw invalidValue('"name" must be 1-256 characters');
+  return runUnitOfWork(ctx.store, ctx.audit, async (uow) => {
+    const role = await uow.tx.roles.get(ctx.tenantId, id);
+    if (role === undefined) throw noRole(id);
+    if (role.managed) throw new ManagedByIdpError(`The name of role ${JSON.stringify(role.name.slice(0, 64))}`, idp);
+    if (role.name === name) return role;
+    const cur = await uow.tx.getResource(ctx.tenantId, 'Group', id, { withMembers: false, withGroups: false });
+    if (cur === undefined) throw noRole(id);
+    const data = { ...cur.data, displayName: name };
+    const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
+    if (!(await uow.tx.updateResource({ ...base, data, version: cur.version + 1, lastModified: ctx.now().toISOString() }, cur.version))) throw noRole(id);
+    uow.record({
+      tenantId: ctx.tenantId,
+      resourceType: 'Group',
+      resourceId: id,
+      operation: 'patch',
+      change: { attributes: [{ path: 'displayName', before: role.name, after: name }] },
+      events: [{ type: 'role.updated', payload: { id, displayName: name, attributes: ['displayName'] } }],
+      status: 200,
+    });
+    return { ...role, name };
+  }, ctx.now);
+}

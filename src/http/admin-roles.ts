@@ -5,6 +5,8 @@
  * - `GET /api/v1/permissions`: the deployment's catalogue (`--permissions`)
  * - `GET /api/v1/tenants/{tenantId}/roles[?limit=&after=]`
  * - `POST /api/v1/tenants/{tenantId}/roles` with `{"name": …}`: a role of the platform
+ * - `PATCH /api/v1/tenants/{tenantId}/roles/{roleId}` with `{"name": …}`: renames a platform role
+ *   (a managed role's name is the identity provider's: 409 `managed_by_idp`)
  * - `GET /api/v1/tenants/{tenantId}/roles/{roleId}/members[?limit=&after=]`
  * - `PUT /api/v1/tenants/{tenantId}/roles/{roleId}/permissions` with `{"permissions": [...]}`
  *
@@ -13,7 +15,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Permission } from '../domain/role.ts';
-import { createPlatformRole, setRolePermissions, UnknownPermissionError } from '../directory/roles.ts';
+import { createPlatformRole, ManagedByIdpError, renamePlatformRole, setRolePermissions, UnknownPermissionError } from '../directory/roles.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import { readAdminJson } from './admin-body.ts';
@@ -38,6 +40,19 @@ function page(query: URLSearchParams): { limit: number; after?: string } {
 
 const noRole = (): Error => new AdminError('not_found', 'No such role');
 
+/** Use-case errors of a role write as catalogue errors; anything else is internal. */
+async function writeErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ManagedByIdpError) throw new AdminError('managed_by_idp', e.message);
+    if (e instanceof ScimError && e.status === 404) throw noRole();
+    if (e instanceof ScimError && e.status === 409) throw new AdminError('conflict', 'A role (group) of this tenant already has this name');
+    if (e instanceof ScimError && e.status === 400) throw new AdminError('invalid_request', e.detail);
+    throw e;
+  }
+}
+
 /**
  * Answers `permissions` and `tenants/{tenantId}/roles…` (segments after `/api/v1`);
  * undefined when the path is not one of these routes.
@@ -51,10 +66,11 @@ export async function routeRoles(
   }
   if (segments[0] !== 'tenants' || segments[2] !== 'roles') return undefined;
   const rest = segments.slice(3);
-  const known = rest.length === 0 || (rest.length === 2 && (rest[1] === 'members' || rest[1] === 'permissions'));
+  const known = rest.length <= 1 || (rest.length === 2 && (rest[1] === 'members' || rest[1] === 'permissions'));
   if (!known) return undefined;
   const tenantId = segments[1]!;
-  if ((await store.getTenant(tenantId)) === undefined) throw new AdminError('not_found', 'No such tenant');
+  const tenant = await store.getTenant(tenantId);
+  if (tenant === undefined) throw new AdminError('not_found', 'No such tenant');
 
   const lc = { store, tenantId, audit: operatorAudit(ctx, method, token), now: () => new Date() };
   if (rest.length === 0 && method === 'POST') {
@@ -62,13 +78,7 @@ export async function routeRoles(
     const extra = Object.keys(body).filter((k) => k !== 'name');
     if (extra.length > 0) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(extra[0]!.slice(0, 64))}; allowed: "name"`);
     if (typeof body['name'] !== 'string') throw new AdminError('invalid_request', '"name" must be a string');
-    try {
-      return await createPlatformRole(lc, body['name']);
-    } catch (e) {
-      if (e instanceof ScimError && e.status === 409) throw new AdminError('conflict', 'A role (group) of this tenant already has this name');
-      if (e instanceof ScimError && e.status === 400) throw new AdminError('invalid_request', e.detail);
-      throw e;
-    }
+    return writeErrors(() => createPlatformRole(lc, body['name'] as string));
   }
   if (rest.length === 0) {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD, POST');
@@ -77,6 +87,14 @@ export async function routeRoles(
     return { roles, next: roles.length === p.limit ? roles[roles.length - 1]!.id : null };
   }
   const roleId = rest[0]!;
+  if (rest.length === 1) {
+    if (method !== 'PATCH') throw allow('PATCH');
+    const body = await readAdminJson(req);
+    const extra = Object.keys(body).filter((k) => k !== 'name');
+    if (extra.length > 0) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(extra[0]!.slice(0, 64))}; allowed: "name" (permissions: PUT …/permissions)`);
+    if (typeof body['name'] !== 'string') throw new AdminError('invalid_request', '"name" must be a string');
+    return writeErrors(() => renamePlatformRole(lc, tenant.idp, roleId, body['name'] as string));
+  }
   if (rest[1] === 'members') {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
     const p = page(ctx.query);

@@ -196,3 +196,29 @@ describe('platform roles', () => {
     ]);
   });
 });
+
+describe('managed roles in the admin API', () => {
+  it('renaming a managed role is 409 managed_by_idp saying where to change it; a platform role is renamed (audited)', async () => {
+    const c = await tenant(srv, 'okta');
+    const managed = await createGroup(c, 'Support');
+    const r = await admin('PATCH', `/tenants/${c.tenantId}/roles/${managed}`, { name: 'Helpdesk' });
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'managed_by_idp');
+    assert.match(r.body.error.message, /identity provider \(okta\)/);
+    assert.equal((await role(c, managed))?.name, 'Support', 'nothing changed');
+    assert.equal((await grant(c, managed, ['billing.read'])).status, 200, 'its permissions stay editable');
+
+    const id = (await admin('POST', `/tenants/${c.tenantId}/roles`, { name: 'Ops' })).body.id as string;
+    const ok = await admin('PATCH', `/tenants/${c.tenantId}/roles/${id}`, { name: 'Operations' });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.name, 'Operations');
+    assert.equal((await c.call('GET', `/Groups/${id}`)).body.displayName, 'Operations');
+    const taken = await admin('PATCH', `/tenants/${c.tenantId}/roles/${id}`, { name: 'support' });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.body.error.code, 'conflict');
+    assert.equal((await admin('PATCH', `/tenants/${c.tenantId}/roles/nope`, { name: 'x' })).status, 404);
+    assert.equal((await admin('PATCH', `/tenants/${c.tenantId}/roles/${id}`, { permissions: [] })).status, 400);
+    const audit = (await srv.store.listAuditEvents(c.tenantId, { limit: 100 })).filter((a) => a.resourceId === id && a.operation === 'patch');
+    assert.deepEqual(audit.map((a) => [a.actorKind, a.outcome]), [['operator', 'success']]);
+  });
+});

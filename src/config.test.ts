@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, DEFAULTS, SETTINGS, loadConfig, resolvePublicUrl } from './config.ts';
 
@@ -85,4 +88,24 @@ test('public URL defaults to localhost and the actual port', () => {
   assert.equal(resolvePublicUrl(c), 'http://localhost:8080');
   assert.equal(resolvePublicUrl(c, 4321), 'http://localhost:4321');
   assert.equal(resolvePublicUrl(loadConfig({ env: { ROSTER_PUBLIC_URL: 'https://a.example' } }), 1), 'https://a.example');
+});
+
+test('--permissions reads and checks the catalogue file at start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
+  try {
+    const file = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    assert.deepEqual(loadConfig({ env: {} }).permissions, []);
+    const ok = file('ok.json', JSON.stringify([{ name: 'billing.read', description: 'See invoices' }]));
+    assert.deepEqual(loadConfig({ argv: ['--permissions', ok] }).permissions, [{ name: 'billing.read', description: 'See invoices' }]);
+    assert.deepEqual(loadConfig({ env: { ROSTER_PERMISSIONS: ok } }).permissions.map((p) => p.name), ['billing.read']);
+    for (const bad of ['{}', 'not json', '[{"name":"a b","description":""}]', '[{"name":"a","description":""},{"name":"a","description":""}]', '[{"name":"a"}]', '[{"name":"a","description":"","x":1}]']) {
+      assert.throws(() => loadConfig({ argv: ['--permissions', file('bad.json', bad)] }), ConfigError, bad);
+    }
+    assert.throws(() => loadConfig({ argv: ['--permissions', join(dir, 'missing.json')] }), ConfigError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

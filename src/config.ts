@@ -16,6 +16,9 @@ import {
   parsePath,
   parsePublicUrl,
 } from './config-parsers.ts';
+import { readFileSync } from 'node:fs';
+import { validateCatalogue } from './domain/role.ts';
+import type { Permission } from './domain/role.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -61,6 +64,8 @@ export interface Config {
   readonly writeQueueMax: number;
   readonly writeQueueTimeoutMs: number;
   readonly keyMaxGraceMs: number;
+  /** The platform's permission catalogue (docs/scim-api.md "Roles and permissions"). */
+  readonly permissions: readonly Permission[];
 }
 
 export type SettingKey = keyof Config;
@@ -85,6 +90,24 @@ export interface Setting<K extends SettingKey = SettingKey> {
 
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
+
+/** Reads and validates the permission catalogue file of `--permissions`. */
+function parsePermissionsFile(raw: string): readonly Permission[] {
+  if (raw === '') return Object.freeze([]);
+  let text: string;
+  try {
+    text = readFileSync(parsePath(raw), 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${JSON.stringify(raw)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${JSON.stringify(raw)} is not valid JSON`);
+  }
+  return validateCatalogue(value);
+}
 
 function setting<K extends SettingKey>(s: Setting<K>): Setting<K> {
   return s;
@@ -160,6 +183,8 @@ export const SETTINGS = [
     description: 'How long a write request may wait for the writer; longer gets 503 with Retry-After (RL-8). 0 waits without limit.', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
+  setting({ key: 'permissions', flag: 'permissions', env: ['ROSTER_PERMISSIONS'], unit: 'path', metavar: 'FILE', default: Object.freeze([]), defaultText: '',
+    description: 'JSON file with the platform\'s permission catalogue, [{"name", "description"}] (at most 1000; read and checked at start); empty: no permissions. Administrators grant these to roles; SCIM never does (AU-9).', parse: parsePermissionsFile }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

@@ -108,11 +108,15 @@ export async function setSuspension(ctx: LifecycleContext, id: string, suspend: 
   }, ctx.now);
 }
 
-/** The sign-in access check: allowed only while active; no permissions until roles exist. */
+/**
+ * The sign-in access check: allowed only while active; the permissions are the union
+ * over the user's roles (docs/scim-api.md "Roles and permissions"), none unless active.
+ */
 export async function accessCheck(store: Store, tenantId: string, id: string): Promise<{ allowed: boolean; permissions: string[] }> {
   const u = await store.users.get(tenantId, id);
   if (u === undefined) throw noUser(id);
-  return { allowed: u.status === 'active', permissions: [] };
+  const allowed = u.status === 'active';
+  return { allowed, permissions: allowed ? await store.roles.permissionsOf(tenantId, id) : [] };
 }
 
 /** Sets the tenant's deprovisioning policy (one unit of work, audited); false when no such tenant. */

@@ -22,6 +22,7 @@ import { directoryEvents } from './events.ts';
 import type { DirectoryOperation } from './events.ts';
 import { CLI_ACTOR, runUnitOfWork } from './unit-of-work.ts';
 import { auditRefusedReactivation, deprovisionUser, findRestorable, patchSetsActive } from './lifecycle.ts';
+import { refusePlatformRole } from './roles.ts';
 import type { ActorContext, UnitOfWork } from './unit-of-work.ts';
 import type { LoadedResource, Store, StoredResource, StoreTx } from '../store/store.ts';
 import type { ResourceKind } from '../domain/resource.ts';
@@ -215,6 +216,7 @@ export async function replaceResource(
     const { tx } = uow;
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
+    if (kind === 'Group') await refusePlatformRole(tx, ctx.tenantId, id);
     checkIfMatch(ifMatch, cur.version);
     const { data, members } = splitBody(rs, validateResource(rs, body, 'replace', asScim(rs, cur, false), capOf(ctx)));
     let delta = { added: [] as readonly string[], removed: [] as readonly string[] };
@@ -297,6 +299,7 @@ async function patchAttempts(
   for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
     const cur = await ctx.store.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
+    if (kind === 'Group') await refusePlatformRole(ctx.store, ctx.tenantId, id);
     checkIfMatch(ifMatch, cur.version);
     const plan = planPatch(ctx, rs, cur, ops, needsMembers);
     if (!plan.dataChanged && plan.membership === undefined) {
@@ -356,6 +359,7 @@ export async function deleteResource(ctx: DirectoryContext, type: string, id: st
     const { tx } = uow;
     const cur = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
     if (cur === undefined) throw missing(rs, id);
+    if (kind === 'Group') await refusePlatformRole(tx, ctx.tenantId, id);
     checkIfMatch(ifMatch, cur.version);
     // A User follows the tenant's deprovisioning policy (docs/scim-api.md "DELETE").
     if (kind === 'User') {

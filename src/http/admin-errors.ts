@@ -10,7 +10,10 @@ import { sendJsonError } from './json-error.ts';
 export const ADMIN_ERRORS = Object.freeze({
   unauthorized: { status: 401, message: 'Authentication failed: send an operator token as "Authorization: Bearer <token>"' },
   invalid_request: { status: 400, message: 'The request is not valid' },
+  unknown_permission: { status: 400, message: 'A permission is not in the catalogue (GET /api/v1/permissions)' },
   not_found: { status: 404, message: 'No such endpoint' },
+  conflict: { status: 409, message: 'The request conflicts with the current state' },
+  managed_by_idp: { status: 409, message: "The tenant's identity provider manages this; change it there" },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   method_not_allowed: { status: 405, message: 'Method not allowed here' },
   internal: { status: 500, message: 'Internal server error; the request id identifies it in the server log' },

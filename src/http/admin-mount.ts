@@ -6,6 +6,7 @@
  * - `GET /api/v1/tenants`: the tenants with their SCIM base URL and keys (id and
  *   last 4 characters only, never a secret).
  * - a tenant's users, suspension, access check and deprovisioning policy (`admin-users.ts`).
+ * - the permission catalogue, a tenant's roles, their members and grants (`admin-roles.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -15,6 +16,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
+import { routeRoles } from './admin-roles.ts';
 import { routeTenantUsers } from './admin-users.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
@@ -32,7 +34,7 @@ export type OperatorVerifier = (token: string) => Promise<boolean>;
 
 /** What the admin mount needs. */
 export interface AdminMountDeps {
-  readonly config: Pick<Config, 'publicUrl' | 'port'>;
+  readonly config: Pick<Config, 'publicUrl' | 'port' | 'permissions'>;
   readonly store: Store;
   readonly verifyOperator: OperatorVerifier;
 }
@@ -66,6 +68,8 @@ async function route(deps: AdminMountDeps, req: IncomingMessage, method: string,
     if (method !== 'GET' && method !== 'HEAD') throw new AdminError('method_not_allowed', `Method ${method.slice(0, 16)} is not allowed here; allowed: GET`, { allow: 'GET, HEAD' });
     return { tenants: await listTenants(deps.store, { ...deps.config, publicUrl: ctx.publicUrl }) };
   }
+  const roles = await routeRoles(deps.store, deps.config.permissions, req, method, segments, ctx, token);
+  if (roles !== undefined) return roles;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

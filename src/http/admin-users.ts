@@ -34,14 +34,19 @@ function operatorId(token: string): string {
   return /^roster_op_([0-9A-Za-z]{1,64})_/.exec(token)?.[1] ?? 'host';
 }
 
-/** The admin list's view of a user: `roles` stays `[]` until roles exist. */
-const view = (u: PlatformUser): Record<string, unknown> => ({
+/** The audit context of an admin request: the operator as actor. */
+export function operatorAudit(ctx: MountContext, method: string, token: string): ActorContext {
+  return { actor: { kind: 'operator', id: operatorId(token) }, requestId: ctx.requestId, method, path: ctx.pathname };
+}
+
+/** The admin list's view of a user: `roles` are the ids of its roles (docs/scim-api.md "Roles and permissions"). */
+const view = (u: PlatformUser, roles: readonly string[]): Record<string, unknown> => ({
   id: u.id,
   userName: u.userName,
   externalId: u.externalId,
   status: u.status,
   managed: u.managed,
-  roles: [],
+  roles,
   deprovisionedAt: u.deprovisionedAt,
   suspendedAt: u.suspendedAt,
 });
@@ -83,12 +88,7 @@ export async function routeTenantUsers(
     || (rest.length === 3 && rest[0] === 'users' && (rest[2] === 'suspend' || rest[2] === 'unsuspend'));
   if (!known) return undefined;
   if ((await store.getTenant(tenantId)) === undefined) throw new AdminError('not_found', 'No such tenant');
-  const audit: ActorContext = {
-    actor: { kind: 'operator', id: operatorId(token) },
-    requestId: ctx.requestId,
-    method,
-    path: ctx.pathname,
-  };
+  const audit = operatorAudit(ctx, method, token);
   const lc = { store, tenantId, audit, now: () => new Date() };
 
   if (rest.length === 0) {
@@ -108,7 +108,8 @@ export async function routeTenantUsers(
     const page = pageParams(ctx.query);
     const users = await store.users.list(tenantId, page);
     const next = users.length === page.limit ? users[users.length - 1]!.id : null;
-    return { users: users.map(view), next };
+    const roles = await store.roles.rolesOf(tenantId, users.map((u) => u.id));
+    return { users: users.map((u) => view(u, roles.get(u.id) ?? [])), next };
   }
   if (rest[0] === 'access') {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
@@ -116,5 +117,5 @@ export async function routeTenantUsers(
   }
   if (method !== 'POST') throw allow('POST');
   const u = await mapped(() => setSuspension(lc, rest[1]!, rest[2] === 'suspend'));
-  return view(u);
+  return view(u, (await store.roles.rolesOf(tenantId, [u.id])).get(u.id) ?? []);
 }

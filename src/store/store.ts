@@ -10,6 +10,7 @@ import type { IgnoredInputRecord, IgnoredItem } from '../domain/ignored-input.ts
 import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.ts';
 import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
 import type { DeprovisionPolicy, HiddenUser, PlatformUser } from '../domain/platform-user.ts';
+import type { Role } from '../domain/role.ts';
 
 /** A resource as stored: the body without `id`, `meta`, `members` (Group) and `groups` (User). */
 export interface StoredResource {
@@ -183,10 +184,39 @@ export interface PlatformUsers {
   setDeprovisionPolicy(tenantId: string, policy: DeprovisionPolicy): Promise<boolean>;
 }
 
+/** A page of a tenant's roles, ordered by id. */
+export interface RolePage {
+  /** Only ids after this one (code point order). */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/**
+ * The platform side of Groups: each is a role (docs/scim-api.md "Roles and
+ * permissions"); its permissions are granted here, never over SCIM (AU-9).
+ */
+export interface PlatformRoles {
+  /** The role of this Group id, undefined when there is no such Group. */
+  get(tenantId: string, id: string): Promise<Role | undefined>;
+  list(tenantId: string, page: RolePage): Promise<Role[]>;
+  /** Replaces the role's grants (names already checked against the catalogue). */
+  setPermissions(tenantId: string, id: string, permissions: readonly string[]): Promise<void>;
+  /** Marks a Group as created on the platform (not managed by the identity provider). */
+  markPlatform(tenantId: string, id: string): Promise<void>;
+  /** Whether the Group was created on the platform: SCIM may not change, delete or join it. */
+  isPlatform(tenantId: string, id: string): Promise<boolean>;
+  /** Each user's role ids (groups it is a direct member of), sorted. */
+  rolesOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** The union of the permissions of the user's roles, sorted (status not considered). */
+  permissionsOf(tenantId: string, userId: string): Promise<string[]>;
+}
+
 /** Operations inside one transaction. */
 export interface StoreTx {
   /** The platform side of Users. */
   readonly users: PlatformUsers;
+  /** The platform side of Groups: roles and their permissions. */
+  readonly roles: PlatformRoles;
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
   /** Inserts; throws `uniqueness` (409) on a duplicate userName/displayName in the tenant. */
   insertResource(resource: StoredResource): Promise<void>;

@@ -310,4 +310,29 @@ export const migrations: readonly Migration[] = Object.freeze([
       END;
     `,
   },
+  {
+    version: 9,
+    name: 'role permissions',
+    // Every SCIM Group is a role of the platform with the same id (docs/scim-api.md
+    // "Roles and permissions"); the permissions administrators grant it are these rows,
+    // never part of the SCIM resource, so no SCIM write can change them (AU-9). Deleting
+    // the Group deletes its grants with it. `platform_roles` marks the Groups created on
+    // the platform (admin API): SCIM may read them but not change, delete or join them.
+    sql: `
+      CREATE TABLE platform_roles (
+        tenant_id TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id),
+        FOREIGN KEY (tenant_id, id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE role_permissions (
+        tenant_id  TEXT NOT NULL,
+        role_id    TEXT NOT NULL,
+        permission TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, role_id, permission),
+        FOREIGN KEY (tenant_id, role_id) REFERENCES resources(tenant_id, id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]);

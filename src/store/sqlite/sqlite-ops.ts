@@ -15,6 +15,7 @@ import { QueryDeadlineExceeded } from './errors.ts';
 import type { Transaction } from 'better-sqlite3';
 import { appendEvents } from './events.ts';
 import { SqlitePlatformUsers } from './platform-users.ts';
+import { SqlitePlatformRoles } from './platform-roles.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
 import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
@@ -51,6 +52,8 @@ export class SqliteOps implements StoreTx, SqliteReader {
   readonly registry: SchemaRegistry;
   /** The platform side of Users (platform-users.ts). */
   readonly users: SqlitePlatformUsers;
+  /** The platform side of Groups: roles and grants (platform-roles.ts). */
+  readonly roles: SqlitePlatformRoles;
 
   readonly limits: QueryLimits;
   /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
@@ -63,6 +66,7 @@ export class SqliteOps implements StoreTx, SqliteReader {
     this.snapshot = db.transaction((fn: () => unknown): unknown => fn());
     this.stmts = new StatementCache(db);
     this.users = new SqlitePlatformUsers(this.stmts);
+    this.roles = new SqlitePlatformRoles(this.stmts);
     this.registry = registry;
     this.limits = limits;
     // better-sqlite3 is synchronous and cannot interrupt a statement: compiled queries

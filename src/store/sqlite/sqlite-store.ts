@@ -21,7 +21,7 @@ import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -138,6 +138,7 @@ class SqliteStoreImpl implements SqliteStore {
     const w = this.#writer;
     const tx: StoreTx = {
       users: w.users,
+      roles: w.roles,
       getResource: guard(w.getResource.bind(w)),
       insertResource: guard(w.insertResource.bind(w)),
       updateResource: guard(w.updateResource.bind(w)),
@@ -185,6 +186,15 @@ class SqliteStoreImpl implements SqliteStore {
     hide: (...a) => this.#write((o) => o.users.hide(...a)),
     setSuspended: (...a) => this.#write((o) => o.users.setSuspended(...a)),
     setDeprovisionPolicy: (...a) => this.#write((o) => o.users.setDeprovisionPolicy(...a)),
+  };
+  readonly roles: PlatformRoles = {
+    get: (...a) => this.#read((o) => o.roles.get(...a)),
+    list: (...a) => this.#read((o) => o.roles.list(...a)),
+    rolesOf: (...a) => this.#read((o) => o.roles.rolesOf(...a)),
+    isPlatform: (...a) => this.#read((o) => o.roles.isPlatform(...a)),
+    markPlatform: (...a) => this.#write((o) => o.roles.markPlatform(...a)),
+    permissionsOf: (...a) => this.#read((o) => o.roles.permissionsOf(...a)),
+    setPermissions: (...a) => this.#write((o) => o.roles.setPermissions(...a)),
   };
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));

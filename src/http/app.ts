@@ -19,7 +19,7 @@ import type { ScimHandler } from './types.ts';
 
 /** Opens (creating if needed) the SQLite database named by `config.db`. */
 export async function openStore(
-  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>,
+  config: Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> & Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>,
 ): Promise<SqliteStore> {
   // Owner-only when Roster creates it (docs/storage.md, File permissions).
   mkdirSync(dirname(config.db), { recursive: true, mode: 0o700 });
@@ -30,6 +30,7 @@ export async function openStore(
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
     ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
     ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
+    ...(config.readerWorkers !== undefined ? { readerWorkers: config.readerWorkers } : {}),
     writeQueueMax: config.writeQueueMax,
     writeQueueTimeoutMs: config.writeQueueTimeoutMs,
   });

@@ -128,14 +128,26 @@ describe('reader pool failures', () => {
     },
   };
 
+  // A statement that never calls `scim_live`: half a million rows, each calling scim_fold.
+  const long: QueryPlan = {
+    cost: 0,
+    job: {
+      ...counted.job,
+      count: { sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000 AND scim_fold('a') = 'a') SELECT count(*) AS n FROM c", params: [], fixed: true },
+    },
+  };
+
   it('a worker that overruns its deadline is terminated (503) and a fresh one serves the next job', async () => {
-    // No margin and no budget: the watchdog fires before the new worker can answer (it is
-    // still loading), the way it fires for a worker stuck past its deadline.
+    // No margin and no budget: the watchdog fires while the worker is still in the long
+    // statement, the way it fires for a worker stuck past its deadline.
     const pool = new ReaderPool({ file, synchronous: 'FULL', busyTimeoutMs: 1000 }, 1, 0);
     try {
       assert.ok(isExpensive(counted));
-      const r = await rejection(pool.run(counted, 0, 0));
-      assert.equal(r.status, 503);
+      const doomed = rejection(pool.run(long, 0, 0));
+      // Queued behind it: served by the fresh worker.
+      const queued = pool.run(counted, 2000, 2000);
+      assert.equal((await doomed).status, 503);
+      assert.ok((await queued).totalResults > 150);
       assert.equal(pool.stats().replaced, 1);
       const next = await pool.run(counted, 2000, 2000);
       assert.ok(next.totalResults > 150);
@@ -143,6 +155,18 @@ describe('reader pool failures', () => {
       await pool.close();
     }
     assert.equal(pool.stats().workers, 0);
+  });
+
+  it('jobs beyond the workers wait their turn and are all served', async () => {
+    const pool = new ReaderPool({ file, synchronous: 'FULL', busyTimeoutMs: 1000 }, 2);
+    try {
+      const all = await Promise.all(Array.from({ length: 7 }, () => pool.run(counted, 2000, 2000)));
+      assert.deepEqual(new Set(all.map((r) => r.totalResults)).size, 1);
+      assert.equal(pool.stats().jobs, 7);
+      assert.ok(pool.stats().workers <= 2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('closing the store ends its worker threads and fails what runs on them with 503', async () => {

@@ -5,11 +5,13 @@
  * queries (`isExpensive`) here; each runs on a worker thread with its own read-only
  * connection, and the main thread only waits for the answer.
  *
+ * One job per worker at a time; the others wait here, in arrival order.
  * Failure modes all end in a 503 (RFC 7644 §3.12) and a working pool: the deadline inside
  * the worker (`scim_live`, as on the main thread); a worker that does not answer within
  * the deadline plus `OVERRUN_MARGIN_MS` is terminated and replaced; a worker that dies
  * fails its jobs and is replaced on the next job. `close` terminates every worker.
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { serviceUnavailable } from '../../scim/errors.ts';
 import { COST_SUBQUERY } from '../sql/filter-cost.ts';
@@ -20,6 +22,7 @@ import type { JobResult, QueryPlan } from './sqlite-query.ts';
 import type { SqliteReader } from './sqlite-shared.ts';
 import type { QueryOptions, QueryResult } from '../store.ts';
 import type { ResourceKind } from '../../domain/resource.ts';
+import type { ScimResource } from '../../scim/schema/types.ts';
 
 /** A page of more rows than this is read on a worker, whatever its filter. */
 export const WORKER_MIN_ROWS = 100;
@@ -47,7 +50,24 @@ export async function routeQuery(pool: ReaderPool, ops: SqliteReader, tenantId: 
   const plan = planQuery(ops, tenantId, type, opts);
   if (!isExpensive(plan)) return runPlan(ops, plan);
   const budget = start + ops.limits.queryTimeoutMs - ops.limits.now();
-  return finishQuery(plan, await pool.run(plan, budget, ops.limits.queryTimeoutMs));
+  return finishQuery(plan, await parseInSlices(await pool.run(plan, budget, ops.limits.queryTimeoutMs)));
+}
+
+/** Rows parsed per turn of the event loop when a worker's page is parsed on the main thread. */
+export const PARSE_SLICE = 100;
+
+/** Parses the bodies of a worker's page, `PARSE_SLICE` rows per turn of the event loop. */
+export async function parseInSlices(raw: JobResult<string>): Promise<JobResult> {
+  const out: JobResult['resources'] = [];
+  for (let i = 0; i < raw.resources.length; i += PARSE_SLICE) {
+    if (i > 0) await yieldTurn();
+    const end = Math.min(raw.resources.length, i + PARSE_SLICE);
+    for (let j = i; j < end; j++) {
+      const r = raw.resources[j]!;
+      out.push({ ...r, data: JSON.parse(r.data) as ScimResource });
+    }
+  }
+  return { totalResults: raw.totalResults, resources: out };
 }
 
 /** What the pool has done (tests, diagnostics). */
@@ -61,18 +81,26 @@ export interface ReaderPoolStats {
 }
 
 interface Pending {
-  readonly resolve: (r: JobResult) => void;
+  readonly resolve: (r: JobResult<string>) => void;
   readonly reject: (e: unknown) => void;
   readonly timer: NodeJS.Timeout;
+}
+
+interface Queued {
+  readonly plan: QueryPlan;
+  readonly budgetMs: number;
+  readonly resolve: (r: JobResult<string>) => void;
+  readonly reject: (e: unknown) => void;
 }
 
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** The worker has opened its connection (jobs are sent only then). */
+  ready: boolean;
   dead: boolean;
 }
 
-const wallClock = (): number => performance.timeOrigin + performance.now();
 
 /**
  * The worker's entry: the compiled `.js` beside this file, or under tsx (tests, the bench
@@ -90,7 +118,7 @@ function spawn(data: ReaderWorkerData): Worker {
 export class ReaderPool {
   readonly #data: ReaderWorkerData;
   readonly #slots: (Slot | undefined)[];
-  #next = 0;
+  readonly #queue: Queued[] = [];
   #ids = 0;
   #jobs = 0;
   #replaced = 0;
@@ -110,55 +138,65 @@ export class ReaderPool {
   }
 
   /**
-   * Runs a job on the least busy worker. `budgetMs` is what is left of the query's
-   * deadline; `timeoutMs` the configured deadline (for the 503's message).
+   * Runs a job on the next idle worker (jobs wait in FIFO order while every worker is
+   * busy). `budgetMs` is what is left of the query's deadline when the job starts on its
+   * worker (docs/storage.md "Query deadline": time waiting for a free reader does not
+   * count, as time waiting for the event loop does not); `timeoutMs` the configured
+   * deadline, for the 503's message.
    */
-  run(plan: QueryPlan, budgetMs: number, timeoutMs: number): Promise<JobResult> {
+  run(plan: QueryPlan, budgetMs: number, timeoutMs: number): Promise<JobResult<string>> {
     if (this.#closed) return Promise.reject(serviceUnavailable('The store is closed'));
-    const slot = this.#pick();
-    const id = ++this.#ids;
-    const msg: JobMessage = { id, deadlineAt: wallClock() + budgetMs, job: plan.job };
-    return new Promise<JobResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // The worker neither answered nor stopped at its deadline: a statement that
-        // never reaches `scim_live` (or a stuck thread). Its connection goes with it.
-        this.#fail(slot, serviceUnavailable('The query did not finish in time and was stopped; retry later (docs/storage.md "Reader workers")'));
-      }, Math.max(0, budgetMs) + this.#marginMs);
-      timer.unref();
-      slot.pending.set(id, {
+    return new Promise<JobResult<string>>((resolve, reject) => {
+      this.#queue.push({
+        plan,
+        budgetMs,
         resolve,
         reject: (e) => reject(e instanceof QueryDeadlineExceeded ? new QueryDeadlineExceeded(timeoutMs) : e),
-        timer,
       });
-      slot.worker.ref();
-      slot.worker.postMessage(msg);
+      this.#dispatch();
     });
   }
 
-  #pick(): Slot {
-    // The first idle slot; else round robin.
-    let chosen = -1;
-    for (let i = 0; i < this.#slots.length; i++) {
-      const s = this.#slots[i];
-      if (s === undefined || s.dead || s.pending.size === 0) {
-        chosen = i;
-        break;
+  /** Hands queued jobs to idle workers, starting a worker in an empty or lost slot. */
+  #dispatch(): void {
+    while (!this.#closed && this.#queue.length > 0) {
+      const idle = this.#slots.find((s) => s !== undefined && !s.dead && s.ready && s.pending.size === 0);
+      if (idle !== undefined) {
+        this.#send(idle, this.#queue.shift()!);
+        continue;
       }
+      // No idle worker: start one in a free slot (it takes jobs once ready), else wait.
+      const free = this.#slots.findIndex((s) => s === undefined || s.dead);
+      if (free >= 0 && !this.#slots.some((s) => s !== undefined && !s.dead && !s.ready)) this.#slots[free] = this.#start();
+      return;
     }
-    if (chosen < 0) chosen = this.#next++ % this.#slots.length;
-    const s = this.#slots[chosen];
-    if (s !== undefined && !s.dead) return s;
-    const slot = this.#start();
-    this.#slots[chosen] = slot;
-    return slot;
+  }
+
+  #send(slot: Slot, job: Queued): void {
+    const id = ++this.#ids;
+    const msg: JobMessage = { id, budgetMs: job.budgetMs, job: job.plan.job };
+    const timer = setTimeout(() => {
+      // The worker neither answered nor stopped at its deadline: a statement that
+      // never reaches `scim_live` (or a stuck thread). Its connection goes with it.
+      this.#fail(slot, serviceUnavailable('The query did not finish in time and was stopped; retry later (docs/storage.md "Reader workers")'));
+    }, Math.max(0, job.budgetMs) + this.#marginMs);
+    timer.unref();
+    slot.pending.set(id, { resolve: job.resolve, reject: job.reject, timer });
+    slot.worker.ref();
+    slot.worker.postMessage(msg);
   }
 
   #start(): Slot {
     const worker = spawn(this.#data);
-    const slot: Slot = { worker, pending: new Map(), dead: false };
+    const slot: Slot = { worker, pending: new Map(), ready: false, dead: false };
     this.#live.add(worker);
     worker.unref();
     worker.on('message', (reply: JobReply) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        this.#dispatch();
+        return;
+      }
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
@@ -168,6 +206,7 @@ export class ReaderPool {
       if (reply.ok) p.resolve(reply.result);
       else if (reply.deadline) p.reject(new QueryDeadlineExceeded(0));
       else p.reject(Object.assign(new Error(reply.message), reply.code !== undefined ? { code: reply.code } : {}));
+      this.#dispatch();
     });
     worker.on('error', () => this.#fail(slot, serviceUnavailable('A database reader failed; retry later')));
     worker.on('exit', () => {
@@ -179,6 +218,9 @@ export class ReaderPool {
 
   /** Fails every job of the slot, terminates its worker, and frees the slot for a fresh one. */
   #fail(slot: Slot, error: unknown): void {
+    // A worker lost before it could open its connection: the next would fail alike
+    // (missing file, no memory), so the waiting jobs fail now instead of looping.
+    if (!slot.dead && !slot.ready) for (const job of this.#queue.splice(0)) job.reject(error);
     if (!slot.dead) {
       slot.dead = true;
       if (!this.#closed) this.#replaced++;
@@ -194,11 +236,14 @@ export class ReaderPool {
       clearTimeout(p.timer);
       p.reject(error);
     }
+    // Queued jobs go to a fresh worker.
+    this.#dispatch();
   }
 
   /** Terminates every worker; their jobs fail with 503. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(serviceUnavailable('The store is closed'));
     const slots = this.#slots.filter((s): s is Slot => s !== undefined);
     this.#slots.fill(undefined);
     for (const s of slots) this.#fail(s, serviceUnavailable('The store is closed'));

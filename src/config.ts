@@ -61,6 +61,7 @@ export interface Config {
   readonly sqliteSynchronous: SynchronousMode;
   readonly sqliteBusyTimeoutMs: number;
   readonly queryTimeoutMs: number;
+  readonly readerWorkers: number;
   readonly writeQueueMax: number;
   readonly writeQueueTimeoutMs: number;
   readonly keyMaxGraceMs: number;
@@ -177,6 +178,8 @@ export const SETTINGS = [
     description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'queryTimeoutMs', flag: 'query-timeout', env: ['ROSTER_QUERY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 2000, defaultText: '2s',
     description: 'Deadline of one list or search query; past it the request gets 503 with Retry-After. The server is busy until then, for every tenant (docs/storage.md "Query deadline").', parse: parseDuration(1, 10 * 60_000) }),
+  setting({ key: 'readerWorkers', flag: 'reader-workers', env: ['ROSTER_READER_WORKERS'], unit: 'count', metavar: 'N', default: 1, defaultText: '1',
+    description: 'Worker threads that run expensive list and search queries (a multi-valued filter, a page over 100) off the main thread, so they do not stall other tenants; 0 runs every query on the main thread (docs/storage.md "Reader workers").', parse: parseInteger(0, 16) }),
   setting({ key: 'writeQueueMax', flag: 'write-queue-max', env: ['ROSTER_WRITE_QUEUE_MAX'], unit: 'count', metavar: 'N', default: 1000, defaultText: '1000',
     description: 'Write requests that may wait for the writer at once; more get 503 with Retry-After (RL-8).', parse: parseInteger(0, 1_000_000) }),
   setting({ key: 'writeQueueTimeoutMs', flag: 'write-queue-timeout', env: ['ROSTER_WRITE_QUEUE_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.ts';
 
 /** The settings a store may read. */
 export type StoreConfig = Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> &
-  Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>;
+  Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>;
 
 /** Opens one kind of store from the config. */
 export type StoreOpener = (config: StoreConfig) => Promise<Store>;
@@ -31,6 +31,7 @@ export async function openSqliteFromConfig(config: StoreConfig): Promise<SqliteS
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
     ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
     ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
+    ...(config.readerWorkers !== undefined ? { readerWorkers: config.readerWorkers } : {}),
     ...(config.writeQueueMax !== undefined ? { writeQueueMax: config.writeQueueMax } : {}),
     ...(config.writeQueueTimeoutMs !== undefined ? { writeQueueTimeoutMs: config.writeQueueTimeoutMs } : {}),
   });

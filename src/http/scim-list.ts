@@ -7,15 +7,16 @@ import { listResources } from '../directory/list.ts';
 import { renderResource } from '../directory/render.ts';
 import { invalidPath, invalidValue, isScimError } from '../scim/errors.ts';
 import { parseFilter } from '../scim/filter/parser.ts';
-import { listResponse, parsePaging } from '../scim/messages.ts';
+import { parsePaging } from '../scim/messages.ts';
 import { formatAttrPath, formatFilter } from '../scim/filter/format.ts';
 import { parseAttrPath } from '../scim/path/parse.ts';
 import { projectResource } from '../scim/schema/project.ts';
+import { listReply } from './list-body.ts';
 import { contextFor } from './scim-env.ts';
 import { readOptionsFor } from './scim-params.ts';
 import type { Filter } from '../scim/filter/ast.ts';
 import type { ResourceSchema, ScimResource } from '../scim/schema/types.ts';
-import type { SortSpec } from '../store/store.ts';
+import type { LoadedResource, SortSpec } from '../store/store.ts';
 import type { CursorBinding } from './cursor.ts';
 import type { ScimEnv } from './scim-env.ts';
 import type { SearchParams } from './scim-params.ts';
@@ -59,7 +60,7 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
 
   if (p.cursor === undefined) {
     const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, sort), startIndex, count, read, maxRelations, filterChecked: true });
-    return listBody(page.totalResults, page.resources.map(render), { startIndex });
+    return listReply(page.totalResults, page.resources, render, { startIndex });
   }
 
   // RFC 9865: cursor paging; `startIndex` belongs to index paging and is refused with it.
@@ -82,20 +83,13 @@ export async function listRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSche
   const extra: { nextCursor?: string; previousCursor?: string } = {};
   if (page.moreAfter && last !== undefined) extra.nextCursor = codec.encode({ sortValue: last.sortValue ?? null, id: last.id, direction: 'after' }, binding);
   if (page.moreBefore && first !== undefined) extra.previousCursor = codec.encode({ sortValue: first.sortValue ?? null, id: first.id, direction: 'before' }, binding);
-  return listBody(page.totalResults, rows.map(render), extra);
+  return listReply(page.totalResults, rows, render, extra);
 }
 
 const opt = (filter: Filter | undefined, sort: SortSpec | undefined): { filter?: Filter; sort?: SortSpec } => ({
   ...(filter !== undefined ? { filter } : {}),
   ...(sort !== undefined ? { sort } : {}),
 });
-
-/** RFC 7644 §3.4.2: ListResponse; paging numbers are integers (Okta), `Resources` always present. */
-function listBody(
-  totalResults: number, resources: ScimResource[], extra: { startIndex?: number; nextCursor?: string; previousCursor?: string },
-): ScimResponse {
-  return { status: 200, body: listResponse(resources, { totalResults, ...extra }) };
-}
 
 /**
  * `POST /.search` (RFC 7644 §3.4.3): Users then Groups, one index-paged sequence.
@@ -125,7 +119,7 @@ export async function rootSearchRoute(env: ScimEnv, req: ScimRequest, p: SearchP
   let skip = startIndex - 1;
   let room = count;
   let total = 0;
-  const out: ScimResource[] = [];
+  const out: { rs: ResourceSchema; r: LoadedResource }[] = [];
   for (const rs of types) {
     const read = readOptionsFor(rs, p);
     // Count first, then read only the slice of this type that falls in the page.
@@ -133,12 +127,13 @@ export async function rootSearchRoute(env: ScimEnv, req: ScimRequest, p: SearchP
     total += counted.totalResults;
     if (room > 0 && skip < counted.totalResults) {
       const page = await listResources(ctx, rs.resourceType.name, { ...opt(filter, undefined), startIndex: skip + 1, count: room, read, maxRelations: env.limits.listMaxMembers });
-      for (const r of page.resources) out.push(projectResource(rs, renderResource(rs, r, req.baseUrl), p));
+      for (const r of page.resources) out.push({ rs, r });
       room -= page.resources.length;
       skip = 0;
     } else {
       skip -= Math.min(skip, counted.totalResults);
     }
   }
-  return listBody(total, out, { startIndex });
+  // RFC 7644 §3.4.2: paging numbers are integers (Okta), `Resources` always present.
+  return listReply(total, out, (o) => projectResource(o.rs, renderResource(o.rs, o.r, req.baseUrl), p), { startIndex });
 }

@@ -21,8 +21,9 @@ import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { compareSortValues, sortValue } from '../../scim/schema/sort.ts';
 import { validateResource } from '../../scim/schema/validate.ts';
 import type { ScimResource } from '../../scim/schema/types.ts';
-import type { LoadedResource, Store } from '../store.ts';
+import type { LoadedResource } from '../store.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import type { SqliteStore } from './sqlite-store.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const rs = defaultRegistry.resourceSchema('User');
@@ -110,7 +111,10 @@ const scimTypeOf = (fn: () => unknown): { ok: unknown } | { err: string } => {
 
 describe('SQL filters and sorting agree with the reference evaluator', () => {
   const dir = mkdtempSync(join(tmpdir(), 'roster-agree-'));
-  let store: Store;
+  let store: SqliteStore;
+  // The same file without reader workers: pages of 1,000 run on a worker in `store`
+  // (docs/storage.md "Reader workers") and on the main thread here.
+  let mainOnly: SqliteStore;
   const tenantId = randomUUID();
   const rendered: ScimResource[] = [];
   let validNames = 0;
@@ -143,11 +147,13 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
         await store.insertResource({ tenantId: tid, type: 'User', id: randomUUID(), data, version: 1 + (i % 3), created: t, lastModified: TIMES[(i + 1) % TIMES.length]! });
       }
     }
+    mainOnly = await openSqliteStore({ file: join(dir, 'a.db'), registry: defaultRegistry, filterMaxCost: Number.MAX_SAFE_INTEGER, readerWorkers: 0 });
     const all = await store.query(tenantId, 'User', { startIndex: 1, count: 1000, withMembers: false });
     rendered.push(...all.resources.map(render));
   });
   after(async () => {
     await store.close();
+    await mainOnly.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -180,7 +186,9 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
 
   // none / some / all / invalidFilter: the generator must produce a useful mix.
   const stats = [0, 0, 0, 0];
-  it('selects exactly the resources evaluateFilter selects', async () => {
+  it('selects exactly the resources evaluateFilter selects (on a reader worker, and as the main thread does)', async () => {
+    const jobsBefore = store.readerStats()?.jobs ?? 0;
+    let answered = 0;
     await fc.assert(
       fc.asyncProperty(filterArb, async (filter) => {
         const expected = scimTypeOf(() => rendered.filter((r) => evaluateFilter(filter, r, rs)).map((r) => r.id as string).sort());
@@ -189,6 +197,8 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
           const res = await store.query(tenantId, 'User', { filter, startIndex: 1, count: 1000, withMembers: false });
           actual = { ok: res.resources.map((r) => r.id).sort() };
           assert.equal(res.totalResults, res.resources.length);
+          assert.deepEqual(res, await mainOnly.query(tenantId, 'User', { filter, startIndex: 1, count: 1000, withMembers: false }));
+          answered++;
         } catch (e) {
           if (!isScimError(e)) throw e;
           actual = { err: String(e.scimType) };
@@ -202,6 +212,8 @@ describe('SQL filters and sorting agree with the reference evaluator', () => {
     );
     if (process.env['FC_STATS'] !== undefined) console.log('none/some/all/invalid', stats);
     assert.ok((stats[1] ?? 0) > 0);
+    // Every answered query ran on the worker (errors are refused before any SQL runs).
+    assert.ok((store.readerStats()?.jobs ?? 0) - jobsBefore >= answered, JSON.stringify(store.readerStats()));
   });
 
   it('sorts exactly as sortValue + compareSortValues, ties by id', async () => {

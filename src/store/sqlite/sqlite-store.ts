@@ -16,6 +16,8 @@ import { mapSqliteError } from './errors.ts';
 import { listIgnored, recordIgnored } from './ignored-input.ts';
 import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
+import { DEFAULT_READER_WORKERS, ReaderPool, routeQuery } from './reader-pool.ts';
+import type { ReaderPoolStats } from './reader-pool.ts';
 import { SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox } from './events.ts';
@@ -43,6 +45,11 @@ export interface SqliteStoreOptions {
   readonly filterMaxCost?: number;
   /** How long one query may run (default 2000 ms); past it 503 (docs/storage.md "Query deadline"). */
   readonly queryTimeoutMs?: number;
+  /**
+   * Reader worker threads for expensive list queries (default 1; 0 = every query on the
+   * main thread; docs/storage.md "Reader workers").
+   */
+  readonly readerWorkers?: number;
   /** Clock of the query deadline in milliseconds (default `performance.now`; tests move it). */
   readonly now?: () => number;
 }
@@ -54,6 +61,8 @@ export interface SqliteStore extends Store {
   readonly settings: { readonly journalMode: string; readonly synchronous: string };
   /** What the reader connection's statement cache holds (docs/storage.md "Prepared statements"). */
   statementStats(): StatementCacheStats;
+  /** What the reader workers have done (docs/storage.md "Reader workers"); undefined without workers. */
+  readerStats(): ReaderPoolStats | undefined;
 }
 
 type TenantRow = { id: string; name: string; idp: string; created_at: string };
@@ -83,7 +92,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     now: opts.now ?? DEFAULT_QUERY_LIMITS.now,
   };
   const mutex = new Mutex({ maxWaiting: opts.writeQueueMax, maxWaitMs: opts.writeQueueTimeoutMs });
-  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits, mutex);
+  const workers = Math.max(0, Math.floor(opts.readerWorkers ?? DEFAULT_READER_WORKERS));
+  // An in-memory database is private to its connection: no worker can see it.
+  const pool = workers > 0 && file !== ':memory:' && file !== '' ? new ReaderPool({ file, synchronous: conn.synchronous, busyTimeoutMs: conn.busyTimeoutMs }, workers) : undefined;
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits, mutex, pool);
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -95,10 +107,12 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #mutex: Mutex;
   readonly #wstmts: StatementCache;
   readonly #rstmts: StatementCache;
+  readonly #pool: ReaderPool | undefined;
   #closed = false;
 
-  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex) {
+  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex, pool?: ReaderPool) {
     this.file = file;
+    this.#pool = pool;
     this.#mutex = mutex;
     this.#writer = new SqliteOps(writer, registry, limits);
     this.#reader = new SqliteOps(reader, registry, limits);
@@ -109,6 +123,10 @@ class SqliteStoreImpl implements SqliteStore {
 
   statementStats(): StatementCacheStats {
     return this.#rstmts.stats();
+  }
+
+  readerStats(): ReaderPoolStats | undefined {
+    return this.#pool?.stats();
   }
 
   #open(): void {
@@ -200,7 +218,9 @@ class SqliteStoreImpl implements SqliteStore {
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));
   readMembers: Store['readMembers'] = (t, g, p) => this.#read((o) => readMembers(o, t, g, p));
-  query: StoreTx['query'] = (...a) => this.#read((o) => o.query(...a));
+  // Outside a transaction an expensive list query may run on a reader worker; `tx.query`
+  // stays on the writer connection (the transaction's own snapshot).
+  query: StoreTx['query'] = (t, type, opts) => this.#read((o) => (this.#pool === undefined ? o.query(t, type, opts) : routeQuery(this.#pool, o, t, type, opts)));
   insertResource: StoreTx['insertResource'] = (...a) => this.#write((o) => o.insertResource(...a));
   updateResource: StoreTx['updateResource'] = (...a) => this.#write((o) => o.updateResource(...a));
   deleteResource: StoreTx['deleteResource'] = (...a) => this.#write((o) => o.deleteResource(...a));
@@ -317,6 +337,7 @@ class SqliteStoreImpl implements SqliteStore {
     const release = await this.#mutex.acquire({ bounded: false });
     try {
       this.#closed = true;
+      await this.#pool?.close();
       this.#reader.db.close();
       this.#writer.db.close();
     } finally {

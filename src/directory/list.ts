@@ -1,7 +1,7 @@
 /**
  * Listing and searching one resource type (RFC 7644 §3.4.2), by index or by
  * keyset (RFC 9865 cursors). Filtering and sorting run in the database
- * (DESIGN rule 4); the filter's attributes are checked against the schema first.
+ * (docs/principles.md rule 4); the filter's attributes are checked against the schema first.
  */
 import { checkFilter } from '../scim/filter/evaluate.ts';
 import type { DirectoryContext, ReadOptions } from './resources.ts';

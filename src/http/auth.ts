@@ -1,6 +1,6 @@
 /**
  * Bearer authentication of SCIM requests (RFC 6750 §2.1, RFC 7644 §2;
- * RELIABILITY AU-1, AU-2). Every failure — no header, another scheme, an empty
+ * docs/reliability.md AU-1, AU-2). Every failure — no header, another scheme, an empty
  * token, two Authorization headers, a token in the query string, an unknown,
  * expired or revoked key, a deleted tenant, a key used on another tenant's
  * URL — gets the same 401, so a caller learns nothing from the difference.

@@ -1,6 +1,6 @@
 /**
  * Request bodies: media type check, size limit enforced while streaming
- * (RELIABILITY RL-1), strict UTF-8 decoding and strict JSON (IN-8).
+ * (docs/reliability.md RL-1), strict UTF-8 decoding and strict JSON (IN-8).
  */
 import type { IncomingMessage } from 'node:http';
 import { invalidSyntax, payloadTooLarge, unsupportedMediaType } from '../scim/errors.ts';

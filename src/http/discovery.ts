@@ -120,7 +120,7 @@ export function renderResourceType(rt: ResourceTypeDefinition, baseUrl: string):
 const list = (items: unknown[]): ScimResponse => ({ status: 200, body: listResponse(items, { totalResults: items.length, startIndex: 1 }) });
 
 function refuseFilter(req: ScimRequest): void {
-  // RFC 7644 §4: filtering on these endpoints is not supported → 403 (RELIABILITY AU-12).
+  // RFC 7644 §4: filtering on these endpoints is not supported → 403 (docs/reliability.md AU-12).
   for (const k of req.query.keys()) if (k.toLowerCase() === 'filter') throw forbidden('Filtering is not supported on this endpoint (RFC 7644 §4)');
 }
 

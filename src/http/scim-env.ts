@@ -25,7 +25,7 @@ export interface ScimLimits {
   readonly listMaxMembers: number;
   /** Most members one group may have. */
   readonly maxGroupMembers: number;
-  /** Most operations in one PATCH request (RELIABILITY RL-6). */
+  /** Most operations in one PATCH request (docs/reliability.md RL-6). */
   readonly maxOperations: number;
   /** Most values of one multi-valued attribute, Group members aside (docs/scim-api.md). */
   readonly maxMultiValued: number;

@@ -82,7 +82,7 @@ export function openConnection(file: string, opts: ConnectionOptions): SqliteDb 
   }
 }
 
-/** Reads back the effective durability settings (RELIABILITY CF-2). */
+/** Reads back the effective durability settings (docs/reliability.md CF-2). */
 export function durability(db: SqliteDb): { journalMode: string; synchronous: Synchronous | 'OFF' | 'EXTRA' } {
   const journalMode = String(db.pragma('journal_mode', { simple: true }));
   const level = Number(db.pragma('synchronous', { simple: true }));

@@ -2,7 +2,7 @@
  * The embedded SQLite store (better-sqlite3, synchronous under an async interface).
  *
  * Two connections: a writer used only while holding the mutex, inside BEGIN
- * IMMEDIATE (RELIABILITY CC-6: a write transaction takes the write lock up front,
+ * IMMEDIATE (docs/reliability.md CC-6: a write transaction takes the write lock up front,
  * so it waits in busy_timeout instead of failing with SQLITE_BUSY half-way), and
  * a reader for reads outside transactions (WAL: reads see the last commit and go
  * on during writes). See docs/storage.md.
@@ -31,7 +31,7 @@ export interface SqliteStoreOptions {
   /** Database file (default `./data/roster.db`); its directory is created. */
   readonly file?: string;
   readonly registry: SchemaRegistry;
-  /** RELIABILITY CF-2: FULL (default) survives power loss; NORMAL may lose the last commits. */
+  /** docs/reliability.md CF-2: FULL (default) survives power loss; NORMAL may lose the last commits. */
   readonly synchronous?: Synchronous;
   /** How long a writer waits for another process's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;

@@ -6,6 +6,7 @@
  * - `GET /api/v1/tenants`: the tenants with their SCIM base URL and keys (id and
  *   last 4 characters only, never a secret).
  * - a tenant's users, suspension, access check and deprovisioning policy (`admin-users.ts`).
+ * - a tenant's audit log, paged and exported (`admin-audit.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -14,11 +15,12 @@
 import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
+import { routeTenantAudit, STREAMED } from './admin-audit.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
 import { routeTenantUsers } from './admin-users.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mount, MountContext } from './mount.ts';
 
 /** The admin API prefix. */
@@ -47,7 +49,8 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
         const token = bearerToken(req, ctx.query);
         if (token === undefined || !(await deps.verifyOperator(token))) throw new AdminError('unauthorized');
         ctx.logFields.operator = true;
-        const body = await route(deps, req, req.method ?? 'GET', ctx, token);
+        const body = await route(deps, req, res, req.method ?? 'GET', ctx, token);
+        if (body === STREAMED) return;
         sendPlainJson(res, 200, body);
       } catch (e) {
         if (res.headersSent) {
@@ -60,12 +63,14 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
   };
 }
 
-async function route(deps: AdminMountDeps, req: IncomingMessage, method: string, ctx: MountContext, token: string): Promise<unknown> {
+async function route(deps: AdminMountDeps, req: IncomingMessage, res: ServerResponse, method: string, ctx: MountContext, token: string): Promise<unknown> {
   const segments = ctx.pathname.slice(ADMIN_PREFIX.length).split('/').filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'tenants') {
     if (method !== 'GET' && method !== 'HEAD') throw new AdminError('method_not_allowed', `Method ${method.slice(0, 16)} is not allowed here; allowed: GET`, { allow: 'GET, HEAD' });
     return { tenants: await listTenants(deps.store, { ...deps.config, publicUrl: ctx.publicUrl }) };
   }
+  const audit = await routeTenantAudit(deps.store, method, segments, ctx, res);
+  if (audit !== undefined) return audit;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

@@ -139,6 +139,24 @@ export interface EventPage {
   readonly limit: number;
 }
 
+/**
+ * Filters of the audit query (admin API `GET …/audit`, docs/audit.md "Reading the
+ * audit"), combined with AND. `since` is inclusive and `until` exclusive, both ISO
+ * 8601 UTC as stored (`Date.prototype.toISOString`); `actor` is the actor's id.
+ */
+export interface AuditFilter {
+  readonly resourceType?: string;
+  readonly resourceId?: string;
+  readonly actor?: string;
+  readonly operation?: string;
+  readonly outcome?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** A page of audit rows with filters. */
+export interface AuditPage extends EventPage, AuditFilter {}
+
 /** The member ids a membership change actually added and removed. */
 export interface MembershipChange {
   readonly added: readonly string[];
@@ -281,7 +299,7 @@ export interface Store extends StoreTx {
   listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]>;
 
   /** The tenant's audit rows by `seq` (docs/audit.md). */
-  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]>;
+  listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]>;
   /** The tenant's outbox events by `seq` (docs/audit.md). */
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]>;
 

@@ -21,7 +21,7 @@ import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, AuditPage, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -277,7 +277,7 @@ class SqliteStoreImpl implements SqliteStore {
     return this.#read(() => listIgnored(this.#rstmts, tenantId));
   }
 
-  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]> {
+  listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]> {
     return this.#read(() => listAudit(this.#rstmts, tenantId, page));
   }
 

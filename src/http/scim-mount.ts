@@ -10,7 +10,9 @@ import type { Config } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../domain/tenant.ts';
-import { authenticateKey } from './auth.ts';
+import { AuthFailureAudit } from '../directory/auth-audit.ts';
+import { parseApiKey } from '../tenants/api-keys.ts';
+import { authenticateKey, bearerToken } from './auth.ts';
 import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
 import { TenantLimiter } from './limits.ts';
 import type { Mount } from './mount.ts';
@@ -39,14 +41,17 @@ export function createScimMount(deps: ScimMountDeps): Mount {
     timeShare: config.tenantTimeShare / 100,
     timeBurstMs: config.tenantTimeBurstMs,
   });
+  const authAudit = new AuthFailureAudit(store);
 
   return {
     prefix: SCIM_PREFIX,
     async handle(req, res, ctx) {
       const { requestId, logger, logFields, query } = ctx;
       let tenant: Tenant | undefined;
+      let urlTenantId: string | undefined;
       try {
         const route = matchRoute(ctx.pathname);
+        if (route.kind === 'scim') urlTenantId = route.tenantId;
         const method = req.method ?? 'GET';
         if (route.kind === 'badPath') throw invalidSyntax('The request path is not valid percent-encoding');
         if (route.kind !== 'scim') throw notFound('No such endpoint; SCIM lives under /scim/v2');
@@ -113,6 +118,15 @@ export function createScimMount(deps: ScimMountDeps): Mount {
           return;
         }
         sendError(res, error);
+        // docs/audit.md "Authentication failures": audited after the answer, which stays the one 401 (AU-1).
+        if (error.status === 401 && urlTenantId !== undefined) {
+          const token = bearerToken(req, query);
+          const keyId = token === undefined ? undefined : parseApiKey(token)?.id;
+          authAudit.record({
+            tenantId: urlTenantId, requestId, method: req.method ?? 'GET', path: ctx.pathname, // no query: it may hold an access_token (AU-8)
+            ...(keyId !== undefined ? { keyId } : {}),
+          }).catch((err: unknown) => logger.error({ requestId, err }, 'audit of a 401 failed'));
+        }
       }
     },
   };

@@ -61,6 +61,8 @@ export interface Config {
   readonly writeQueueMax: number;
   readonly writeQueueTimeoutMs: number;
   readonly keyMaxGraceMs: number;
+  /** Audit rows older than this are deleted (docs/audit.md "Retention"); 0 keeps them forever. */
+  readonly auditRetentionMs: number;
 }
 
 export type SettingKey = keyof Config;
@@ -160,6 +162,8 @@ export const SETTINGS = [
     description: 'How long a write request may wait for the writer; longer gets 503 with Retry-After (RL-8). 0 waits without limit.', parse: parseDuration(0, 10 * 60_000) }),
   setting({ key: 'keyMaxGraceMs', flag: 'key-max-grace', env: ['ROSTER_KEY_MAX_GRACE'], unit: 'duration', metavar: 'DURATION', default: 7 * DAY, defaultText: '7d',
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
+  setting({ key: 'auditRetentionMs', flag: 'audit-retention', env: ['ROSTER_AUDIT_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 90 * DAY, defaultText: '90d',
+    description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

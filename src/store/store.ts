@@ -298,6 +298,12 @@ export interface Store extends StoreTx {
   /** The tenant's ignored-input record, ordered by kind then name. */
   listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]>;
 
+  /**
+   * Deletes at most `limit` audit rows (any tenant) that occurred before `before`
+   * (ISO 8601 UTC), in one short write; returns how many (docs/audit.md "Retention").
+   * Not a directory change: no audit row of its own.
+   */
+  pruneAuditEvents(before: string, limit: number): Promise<number>;
   /** The tenant's audit rows by `seq` (docs/audit.md). */
   listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]>;
   /** The tenant's outbox events by `seq` (docs/audit.md). */

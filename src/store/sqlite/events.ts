@@ -84,3 +84,9 @@ export function listOutbox(stmts: StatementCache, tenantId: string, page: EventP
     .all(tenantId, page.afterSeq ?? 0, page.limit) as { tenant_id: string; seq: number; id: string; type: string; occurred_at: string; payload: string }[];
   return rows.map((r) => ({ tenantId: r.tenant_id, seq: r.seq, id: r.id, type: r.type, occurredAt: r.occurred_at, payload: JSON.parse(r.payload) as unknown }));
 }
+
+/** Deletes at most `limit` rows older than `before`, oldest first, through the `occurred_at` index (migration 9). */
+export function pruneAudit(stmts: StatementCache, before: string, limit: number): number {
+  return stmts.get(`DELETE FROM audit_events WHERE rowid IN
+    (SELECT rowid FROM audit_events WHERE occurred_at < ? ORDER BY occurred_at LIMIT ?)`).run(before, limit).changes;
+}

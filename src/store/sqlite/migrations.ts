@@ -310,4 +310,13 @@ export const migrations: readonly Migration[] = Object.freeze([
       END;
     `,
   },
+  {
+    version: 9,
+    name: 'audit retention and request statistics',
+    // docs/audit.md "Retention": the pruner deletes the oldest rows by time, across
+    // tenants, a small batch per transaction; this index makes each batch a range read.
+    sql: `
+      CREATE INDEX audit_events_occurred ON audit_events (occurred_at);
+    `,
+  },
 ]);

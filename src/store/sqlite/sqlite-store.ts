@@ -18,7 +18,7 @@ import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
 import { SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
-import { listAudit, listOutbox } from './events.ts';
+import { listAudit, listOutbox, pruneAudit } from './events.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
 import type { AuditEvent, AuditPage, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
@@ -279,6 +279,10 @@ class SqliteStoreImpl implements SqliteStore {
 
   listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]> {
     return this.#read(() => listAudit(this.#rstmts, tenantId, page));
+  }
+
+  pruneAuditEvents(before: string, limit: number): Promise<number> {
+    return this.#write(() => pruneAudit(this.#wstmts, before, limit));
   }
 
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]> {

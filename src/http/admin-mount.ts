@@ -7,6 +7,7 @@
  *   last 4 characters only, never a secret).
  * - a tenant's users, suspension, access check and deprovisioning policy (`admin-users.ts`).
  * - a tenant's audit log, paged and exported (`admin-audit.ts`).
+ * - a tenant's sync health (`admin-health.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -17,6 +18,7 @@ import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
 import { routeTenantAudit, STREAMED } from './admin-audit.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
+import { routeTenantHealth } from './admin-health.ts';
 import { routeTenantUsers } from './admin-users.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
@@ -71,6 +73,8 @@ async function route(deps: AdminMountDeps, req: IncomingMessage, res: ServerResp
   }
   const audit = await routeTenantAudit(deps.store, method, segments, ctx, res);
   if (audit !== undefined) return audit;
+  const health = await routeTenantHealth(deps.store, method, segments);
+  if (health !== undefined) return health;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

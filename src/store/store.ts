@@ -154,6 +154,28 @@ export interface AuditFilter {
   readonly until?: string;
 }
 
+/** SCIM requests of a tenant in one UTC hour (`YYYY-MM-DDTHH`). */
+export interface RequestHour {
+  readonly tenantId: string;
+  readonly hour: string;
+  readonly requests: number;
+  /** Answers with status 400 or more. */
+  readonly errors: number;
+  /** ISO 8601 time of the latest request counted. */
+  readonly lastAt: string;
+}
+
+/** One error answer kept for sync health: its SCIM error body (RFC 7644 §3.12), never a request body. */
+export interface RequestErrorRecord {
+  readonly tenantId: string;
+  readonly at: string;
+  readonly status: number;
+  readonly method: string;
+  /** Path, filter values redacted. */
+  readonly path: string;
+  readonly body: unknown;
+}
+
 /** A page of audit rows with filters. */
 export interface AuditPage extends EventPage, AuditFilter {}
 
@@ -304,6 +326,10 @@ export interface Store extends StoreTx {
    * Not a directory change: no audit row of its own.
    */
   pruneAuditEvents(before: string, limit: number): Promise<number>;
+  /** Adds flushed request counters and error answers in one write (docs/audit.md "Sync health"). */
+  recordRequestStats(hours: readonly RequestHour[], errors: readonly RequestErrorRecord[]): Promise<void>;
+  /** The tenant's hourly counters from `sinceHour` on and its latest error answers (newest first). */
+  requestHealth(tenantId: string, sinceHour: string): Promise<{ hours: RequestHour[]; errors: RequestErrorRecord[] }>;
   /** The tenant's audit rows by `seq` (docs/audit.md). */
   listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]>;
   /** The tenant's outbox events by `seq` (docs/audit.md). */

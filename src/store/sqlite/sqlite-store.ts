@@ -19,9 +19,10 @@ import { readMembers } from './sqlite-query.ts';
 import { SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox, pruneAudit } from './events.ts';
+import { readHealth, recordStats } from './request-stats.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, AuditPage, EventPage, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, AuditPage, EventPage, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformUsers, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -279,6 +280,14 @@ class SqliteStoreImpl implements SqliteStore {
 
   listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]> {
     return this.#read(() => listAudit(this.#rstmts, tenantId, page));
+  }
+
+  recordRequestStats(hours: readonly RequestHour[], errors: readonly RequestErrorRecord[]): Promise<void> {
+    return this.#write(() => recordStats(this.#wstmts, hours, errors));
+  }
+
+  requestHealth(tenantId: string, sinceHour: string): Promise<{ hours: RequestHour[]; errors: RequestErrorRecord[] }> {
+    return this.#read(() => readHealth(this.#rstmts, tenantId, sinceHour));
   }
 
   pruneAuditEvents(before: string, limit: number): Promise<number> {

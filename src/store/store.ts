@@ -337,6 +337,13 @@ export interface Store extends StoreTx {
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;
+  /**
+   * Records the public base URL a running `roster serve` answers at (docs/cli.md
+   * "Public URL"); the last server to start wins.
+   */
+  recordServedUrl(url: string): Promise<void>;
+  /** The URL recorded by `recordServedUrl`, if any. */
+  servedUrl(): Promise<string | undefined>;
   /** Liveness of the database (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -48,6 +48,9 @@ export interface SqliteStoreOptions {
   readonly now?: () => number;
 }
 
+
+/** The `settings` row holding the URL `roster serve` answers at (docs/cli.md "Public URL"). */
+const SERVED_URL = 'served_public_url';
 /** The SQLite store, with what it reports about itself. */
 export interface SqliteStore extends Store {
   readonly file: string;
@@ -307,6 +310,18 @@ class SqliteStoreImpl implements SqliteStore {
       const row = this.#wstmts.get('SELECT value FROM settings WHERE name = ?').get(name) as { value: Buffer };
       return Buffer.from(row.value);
     });
+  }
+
+  recordServedUrl(url: string): Promise<void> {
+    return this.#write(() => {
+      this.#wstmts.get('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
+        .run(SERVED_URL, Buffer.from(url, 'utf8'));
+    });
+  }
+
+  async servedUrl(): Promise<string | undefined> {
+    const row = await this.#read(() => this.#rstmts.get('SELECT value FROM settings WHERE name = ?').get(SERVED_URL) as { value: Buffer } | undefined);
+    return row === undefined ? undefined : Buffer.from(row.value).toString('utf8');
   }
 
   ping(): Promise<void> {

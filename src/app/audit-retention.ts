@@ -58,7 +58,8 @@ export function startAuditPruner(opts: { store: Store; retentionMs: number; logg
           if (!stopped) timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
         });
     };
-    timer = setTimeout(tick, 0).unref();
+    // Not at start: a pass then would take a place in the write queue while the server warms up (RL-8).
+    timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
   }
   return {
     async stop() {

@@ -67,6 +67,8 @@ export interface Config {
   readonly keyMaxGraceMs: number;
   /** The platform's permission catalogue (docs/scim-api.md "Roles and permissions"). */
   readonly permissions: readonly Permission[];
+  /** Audit rows older than this are deleted (docs/audit.md "Retention"); 0 keeps them forever. */
+  readonly auditRetentionMs: number;
 }
 
 export type SettingKey = keyof Config;
@@ -188,6 +190,8 @@ export const SETTINGS = [
     description: 'Longest --grace `tenants rotate-key` accepts: how long a rotated-out key may keep working (AU-6).', parse: parseDuration(0, 90 * DAY) }),
   setting({ key: 'permissions', flag: 'permissions', env: ['ROSTER_PERMISSIONS'], unit: 'path', metavar: 'FILE', default: Object.freeze([]), defaultText: '',
     description: 'JSON file with the platform\'s permission catalogue, [{"name", "description"}] (at most 1000; read and checked at start); empty: no permissions. Administrators grant these to roles; SCIM never does (AU-9).', parse: parsePermissionsFile }),
+  setting({ key: 'auditRetentionMs', flag: 'audit-retention', env: ['ROSTER_AUDIT_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 90 * DAY, defaultText: '90d',
+    description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

@@ -16,6 +16,7 @@ import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
+import { startAuditPruner } from './audit-retention.ts';
 import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
 import { createTenantsService } from './tenants-service.ts';
@@ -74,6 +75,7 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const store = parts.store ?? (await openStoreFromConfig(config));
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
+  const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
   const http = createHttpApp({
     config,
     logger,
@@ -82,7 +84,10 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     verifyOperator: parts.verifyOperator ?? storeOperatorVerifier(store),
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
-    onClosed: () => store.close(),
+    onClosed: async () => {
+      await pruner.stop();
+      await store.close();
+    },
   });
   return {
     config,

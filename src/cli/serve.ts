@@ -31,8 +31,14 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     await roster.store.close();
     throw new CliError('E_LISTEN', `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
   }
-  logger.info({ host: addr.host, port: addr.port, url: addr.url }, `Roster listening on ${addr.url}`);
   const publicUrl = roster.publicUrl();
+  // docs/cli.md "Public URL": the CLI on this database prints the URL really served (port 0, --port 9000).
+  try {
+    await roster.store.recordServedUrl(publicUrl);
+  } catch (e) {
+    logger.warn({ err: e }, 'could not record the public URL in the database; the CLI will print its default');
+  }
+  logger.info({ host: addr.host, port: addr.port, url: addr.url }, `Roster listening on ${addr.url}`);
   const dbFlag = config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
   logger.info(
     { scimBaseUrl: `${publicUrl}/scim/v2`, tenantScimBaseUrl: `${publicUrl}/scim/v2/{tenantId}` },

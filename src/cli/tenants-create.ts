@@ -2,14 +2,14 @@
 import { createTenant } from '../tenants/tenants.ts';
 import { CliError } from './errors.ts';
 import type { CommandContext } from './types.ts';
-import { printJson, withStore } from './with-store.ts';
+import { printJson, withServedUrl, withStore } from './with-store.ts';
 
 export async function runTenantsCreate({ args, config, io }: CommandContext): Promise<number> {
   const name = args.options.name;
   const idp = args.options.idp;
   if (typeof name !== 'string') throw new CliError('E_USAGE', 'missing --name NAME');
   if (typeof idp !== 'string') throw new CliError('E_USAGE', 'missing --idp IDP');
-  const created = await withStore(config, (store) => createTenant(store, { name, idp }, config));
+  const created = await withStore(config, async (store) => createTenant(store, { name, idp }, await withServedUrl(store, config)));
   const { tenant } = created;
   if (args.options.json === true) {
     printJson(io.stdout, { ...tenant, scimBaseUrl: created.scimBaseUrl, apiKey: created.apiKey });

@@ -1,10 +1,10 @@
 /** `roster tenants list [--json]` */
 import { listTenants } from '../tenants/tenants.ts';
 import type { CommandContext } from './types.ts';
-import { printJson, withStore } from './with-store.ts';
+import { printJson, withServedUrl, withStore } from './with-store.ts';
 
 export async function runTenantsList({ args, config, io }: CommandContext): Promise<number> {
-  const tenants = await withStore(config, (store) => listTenants(store, config));
+  const tenants = await withStore(config, async (store) => listTenants(store, await withServedUrl(store, config)));
   if (args.options.json === true) {
     printJson(io.stdout, { tenants });
     return 0;

@@ -22,3 +22,14 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
 export function printJson(out: { write(text: string): unknown }, value: unknown): void {
   out.write(`${JSON.stringify(value)}\n`);
 }
+
+/**
+ * The config with the public URL a command prints (docs/cli.md "Public URL"):
+ * `--public-url` (or `ROSTER_PUBLIC_URL`) when given, else the URL the last
+ * `roster serve` on this database recorded at start, else the default.
+ */
+export async function withServedUrl(store: Store, config: Config): Promise<Config> {
+  if (config.publicUrl !== null) return config;
+  const served = await store.servedUrl();
+  return served === undefined ? config : { ...config, publicUrl: served };
+}

@@ -15,7 +15,9 @@ import type { EventDraft } from './events.ts';
 export type Actor =
   | { readonly kind: 'api_key'; readonly keyId: string; readonly keyPrefix: string }
   | { readonly kind: 'operator'; readonly id: string }
-  | { readonly kind: 'cli'; readonly user?: string };
+  | { readonly kind: 'cli'; readonly user?: string }
+  /** An unauthenticated caller (a refused 401): the public id of the key it presented, when the key parsed. */
+  | { readonly kind: 'anonymous'; readonly keyId?: string };
 
 /** Where a change comes from: recorded with it. */
 export interface ActorContext {
@@ -63,6 +65,8 @@ function actorColumns(a: Actor): Pick<AuditEventInput, 'actorKind' | 'actorId' |
       return { actorKind: a.kind, actorId: a.keyId, actorLabel: a.keyPrefix };
     case 'operator':
       return { actorKind: a.kind, actorId: a.id, actorLabel: null };
+    case 'anonymous':
+      return { actorKind: a.kind, actorId: a.keyId ?? null, actorLabel: null };
     default:
       return { actorKind: a.kind, actorId: a.user ?? null, actorLabel: null };
   }
@@ -121,14 +125,16 @@ export async function runUnitOfWork<T>(
 
 /**
  * Records a refused state-changing request (4xx): an audit row with outcome
- * `refused`, its status and no change, in its own small transaction after the
+ * `refused`, its status and no change (or a note, `change`, that holds no request
+ * data: the count of unrecorded 401s), in its own small transaction after the
  * failure (nothing of the refused change was written). No outbox event.
  */
 export async function recordRefused(
-  store: Store, ctx: ActorContext, c: Omit<RecordedChange, 'change' | 'events'> & { readonly status: number }, now: () => Date = () => new Date(),
+  store: Store, ctx: ActorContext, c: Omit<RecordedChange, 'change' | 'events'> & { readonly status: number; readonly change?: unknown },
+  now: () => Date = () => new Date(),
 ): Promise<void> {
   await store.transaction(async (tx) => {
-    for (const [tenantId, rows] of rowsByTenant(ctx, [{ ...c, change: null, events: [] }], now().toISOString(), 'refused')) {
+    for (const [tenantId, rows] of rowsByTenant(ctx, [{ change: null, ...c, events: [] }], now().toISOString(), 'refused')) {
       await tx.appendEvents(tenantId, rows.audit, []);
     }
   });

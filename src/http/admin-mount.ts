@@ -7,6 +7,8 @@
  *   last 4 characters only, never a secret).
  * - a tenant's users, suspension, access check and deprovisioning policy (`admin-users.ts`).
  * - the permission catalogue, a tenant's roles, their members and grants (`admin-roles.ts`).
+ * - a tenant's audit log, paged and exported (`admin-audit.ts`).
+ * - a tenant's sync health (`admin-health.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -15,12 +17,14 @@
 import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
+import { routeTenantAudit, STREAMED } from './admin-audit.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
 import { routeRoles } from './admin-roles.ts';
+import { routeTenantHealth } from './admin-health.ts';
 import { routeTenantUsers } from './admin-users.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mount, MountContext } from './mount.ts';
 
 /** The admin API prefix. */
@@ -49,7 +53,8 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
         const token = bearerToken(req, ctx.query);
         if (token === undefined || !(await deps.verifyOperator(token))) throw new AdminError('unauthorized');
         ctx.logFields.operator = true;
-        const body = await route(deps, req, req.method ?? 'GET', ctx, token);
+        const body = await route(deps, req, res, req.method ?? 'GET', ctx, token);
+        if (body === STREAMED) return;
         sendPlainJson(res, 200, body);
       } catch (e) {
         if (res.headersSent) {
@@ -62,7 +67,7 @@ export function createAdminMount(deps: AdminMountDeps): Mount {
   };
 }
 
-async function route(deps: AdminMountDeps, req: IncomingMessage, method: string, ctx: MountContext, token: string): Promise<unknown> {
+async function route(deps: AdminMountDeps, req: IncomingMessage, res: ServerResponse, method: string, ctx: MountContext, token: string): Promise<unknown> {
   const segments = ctx.pathname.slice(ADMIN_PREFIX.length).split('/').filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'tenants') {
     if (method !== 'GET' && method !== 'HEAD') throw new AdminError('method_not_allowed', `Method ${method.slice(0, 16)} is not allowed here; allowed: GET`, { allow: 'GET, HEAD' });
@@ -70,6 +75,10 @@ async function route(deps: AdminMountDeps, req: IncomingMessage, method: string,
   }
   const roles = await routeRoles(deps.store, deps.config.permissions, req, method, segments, ctx, token);
   if (roles !== undefined) return roles;
+  const audit = await routeTenantAudit(deps.store, method, segments, ctx, res);
+  if (audit !== undefined) return audit;
+  const health = await routeTenantHealth(deps.store, method, segments);
+  if (health !== undefined) return health;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

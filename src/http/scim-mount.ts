@@ -10,7 +10,11 @@ import type { Config } from '../config.ts';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../domain/tenant.ts';
-import { authenticateKey } from './auth.ts';
+import { AuthFailureAudit } from '../directory/auth-audit.ts';
+import { redactedPath } from '../directory/change.ts';
+import { RequestStats } from '../directory/request-stats.ts';
+import { parseApiKey } from '../tenants/api-keys.ts';
+import { authenticateKey, bearerToken } from './auth.ts';
 import { checkContentType, drainBody, hasBody, parseJsonBody, readBody } from './body.ts';
 import { TenantLimiter } from './limits.ts';
 import type { Mount } from './mount.ts';
@@ -23,6 +27,8 @@ export interface ScimMountDeps {
   readonly config: Pick<Config, 'tenantRateLimit' | 'tenantBurst' | 'tenantMaxInflight' | 'tenantTimeShare' | 'tenantTimeBurstMs' | 'bodyLimit' | 'bulkMaxPayloadSize' | 'bodyDrainLimit'>;
   readonly store: Store;
   readonly scimHandler: ScimHandler;
+  /** Sync-health counters (docs/audit.md "Sync health"); default: the mount's own. */
+  readonly requestStats?: RequestStats;
 }
 
 const SCIM_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
@@ -39,14 +45,23 @@ export function createScimMount(deps: ScimMountDeps): Mount {
     timeShare: config.tenantTimeShare / 100,
     timeBurstMs: config.tenantTimeBurstMs,
   });
+  const authAudit = new AuthFailureAudit(store);
+  let stats = deps.requestStats;
 
   return {
     prefix: SCIM_PREFIX,
     async handle(req, res, ctx) {
       const { requestId, logger, logFields, query } = ctx;
+      // docs/audit.md "Sync health": counted in memory, flushed every few seconds (no write per request).
+      const count = (tenantId: string, status: number, method: string, body: unknown): void => {
+        stats ??= new RequestStats(store, (err) => logger.warn({ err }, 'request counters not written'));
+        stats.note(tenantId, status, method, redactedPath(ctx.pathname, query), body);
+      };
       let tenant: Tenant | undefined;
+      let urlTenantId: string | undefined;
       try {
         const route = matchRoute(ctx.pathname);
+        if (route.kind === 'scim') urlTenantId = route.tenantId;
         const method = req.method ?? 'GET';
         if (route.kind === 'badPath') throw invalidSyntax('The request path is not valid percent-encoding');
         if (route.kind !== 'scim') throw notFound('No such endpoint; SCIM lives under /scim/v2');
@@ -100,6 +115,7 @@ export function createScimMount(deps: ScimMountDeps): Mount {
         const response = await scimHandler(request);
         if (response.stream !== undefined) await sendStream(res, response.status, response.stream, response.headers);
         else sendJson(res, response.status, response.body, response.headers);
+        count(tenant.id, response.status, method, response.status >= 400 ? response.body : undefined);
       } catch (e) {
         const { error, internal } = toScimError(e);
         if (internal) logger.error({ requestId, err: e, tenantId: tenant?.id }, 'unhandled error');
@@ -113,6 +129,16 @@ export function createScimMount(deps: ScimMountDeps): Mount {
           return;
         }
         sendError(res, error);
+        if (tenant !== undefined) count(tenant.id, error.status, req.method ?? 'GET', error.toJSON());
+        // docs/audit.md "Authentication failures": audited after the answer, which stays the one 401 (AU-1).
+        if (error.status === 401 && urlTenantId !== undefined) {
+          const token = bearerToken(req, query);
+          const keyId = token === undefined ? undefined : parseApiKey(token)?.id;
+          authAudit.record({
+            tenantId: urlTenantId, requestId, method: req.method ?? 'GET', path: ctx.pathname, // no query: it may hold an access_token (AU-8)
+            ...(keyId !== undefined ? { keyId } : {}),
+          }).catch((err: unknown) => logger.error({ requestId, err }, 'audit of a 401 failed'));
+        }
       }
     },
   };

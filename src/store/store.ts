@@ -140,6 +140,46 @@ export interface EventPage {
   readonly limit: number;
 }
 
+/**
+ * Filters of the audit query (admin API `GET …/audit`, docs/audit.md "Reading the
+ * audit"), combined with AND. `since` is inclusive and `until` exclusive, both ISO
+ * 8601 UTC as stored (`Date.prototype.toISOString`); `actor` is the actor's id.
+ */
+export interface AuditFilter {
+  readonly resourceType?: string;
+  readonly resourceId?: string;
+  readonly actor?: string;
+  readonly operation?: string;
+  readonly outcome?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** SCIM requests of a tenant in one UTC hour (`YYYY-MM-DDTHH`). */
+export interface RequestHour {
+  readonly tenantId: string;
+  readonly hour: string;
+  readonly requests: number;
+  /** Answers with status 400 or more. */
+  readonly errors: number;
+  /** ISO 8601 time of the latest request counted. */
+  readonly lastAt: string;
+}
+
+/** One error answer kept for sync health: its SCIM error body (RFC 7644 §3.12), never a request body. */
+export interface RequestErrorRecord {
+  readonly tenantId: string;
+  readonly at: string;
+  readonly status: number;
+  readonly method: string;
+  /** Path, filter values redacted. */
+  readonly path: string;
+  readonly body: unknown;
+}
+
+/** A page of audit rows with filters. */
+export interface AuditPage extends EventPage, AuditFilter {}
+
 /** The member ids a membership change actually added and removed. */
 export interface MembershipChange {
   readonly added: readonly string[];
@@ -310,13 +350,30 @@ export interface Store extends StoreTx {
   /** The tenant's ignored-input record, ordered by kind then name. */
   listIgnoredInput(tenantId: string): Promise<IgnoredInputRecord[]>;
 
+  /**
+   * Deletes at most `limit` audit rows (any tenant) that occurred before `before`
+   * (ISO 8601 UTC), in one short write; returns how many (docs/audit.md "Retention").
+   * Not a directory change: no audit row of its own.
+   */
+  pruneAuditEvents(before: string, limit: number): Promise<number>;
+  /** Adds flushed request counters and error answers in one write (docs/audit.md "Sync health"). */
+  recordRequestStats(hours: readonly RequestHour[], errors: readonly RequestErrorRecord[]): Promise<void>;
+  /** The tenant's hourly counters from `sinceHour` on and its latest error answers (newest first). */
+  requestHealth(tenantId: string, sinceHour: string): Promise<{ hours: RequestHour[]; errors: RequestErrorRecord[] }>;
   /** The tenant's audit rows by `seq` (docs/audit.md). */
-  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]>;
+  listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]>;
   /** The tenant's outbox events by `seq` (docs/audit.md). */
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]>;
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;
+  /**
+   * Records the public base URL a running `roster serve` answers at (docs/cli.md
+   * "Public URL"); the last server to start wins.
+   */
+  recordServedUrl(url: string): Promise<void>;
+  /** The URL recorded by `recordServedUrl`, if any. */
+  servedUrl(): Promise<string | undefined>;
   /** Liveness of the database (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -181,6 +181,17 @@ describe('beside a running roster serve', () => {
   const status = async (base: string, key: string): Promise<number> =>
     (await fetch(`${base}/Users`, { headers: { authorization: `Bearer ${key}` } })).status;
 
+  test('tenants create and list print the URL the running server serves (its real port), unless --public-url', async () => {
+    const port = new URL(url).port;
+    const created = JSON.parse((await roster(['tenants', 'create', '--name', 'Port', '--idp', 'okta', '--json', '--db', db])).stdout) as { id: string; scimBaseUrl: string; apiKey: string };
+    assert.equal(created.scimBaseUrl, `http://localhost:${port}/scim/v2/${created.id}`);
+    assert.equal(await status(created.scimBaseUrl.replace('localhost', '127.0.0.1'), created.apiKey), 200);
+    const listed = JSON.parse((await roster(['tenants', 'list', '--json', '--db', db])).stdout) as { tenants: { id: string; scimBaseUrl: string }[] };
+    assert.equal(listed.tenants.find((t) => t.id === created.id)?.scimBaseUrl, created.scimBaseUrl);
+    const given = JSON.parse((await roster(['tenants', 'create', '--name', 'Given', '--idp', 'okta', '--json', '--db', db, '--public-url', 'https://scim.example.com'])).stdout) as { id: string; scimBaseUrl: string };
+    assert.equal(given.scimBaseUrl, `https://scim.example.com/scim/v2/${given.id}`);
+  });
+
   test('AU-6, AU-7: a key from tenants create works at once in a running server; rotate-key from another process; grace; delete → 401', async () => {
     const created = JSON.parse((await roster(['tenants', 'create', '--name', 'Live', '--idp', 'okta', '--json', '--db', db])).stdout) as { id: string; apiKey: string };
     const base = `${url}/scim/v2/${created.id}`;

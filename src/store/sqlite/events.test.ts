@@ -12,6 +12,7 @@ import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant } from '../store-contract.test-support.ts';
 import type { AuditEventInput, OutboxEventInput } from '../store.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import Database from 'better-sqlite3';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-events-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,5 +49,39 @@ it('sequences are per tenant, gap-free across a rolled-back transaction, paged b
     assert.equal((await s.listAuditEvents(a.id, { limit: 10 })).length, 2);
   } finally {
     await s.close();
+  }
+});
+
+it('audit filters combine with AND, page by seq, and the query walks the (tenant_id, seq) key', async () => {
+  const file = join(dir, 'f.db');
+  const s = await openSqliteStore({ file, registry: defaultRegistry });
+  try {
+    const a = tenant();
+    await s.createTenant(a);
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      ...auditRow(100 + i),
+      occurredAt: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+      operation: i % 2 === 0 ? 'create' : 'patch',
+      outcome: i % 3 === 0 ? 'refused' as const : 'success' as const,
+      actorId: i < 6 ? 'k1' : 'k2',
+    }));
+    await s.transaction(async (tx) => tx.appendEvents(a.id, rows, []));
+    const ids = async (p: object): Promise<string[]> => (await s.listAuditEvents(a.id, { limit: 100, ...p })).map((r) => r.id);
+    assert.deepEqual(await ids({ operation: 'create', outcome: 'refused' }), ['a100', 'a106']);
+    assert.deepEqual(await ids({ actor: 'k2', since: '2026-01-01T00:00:08.000Z', until: '2026-01-01T00:00:10.000Z' }), ['a108', 'a109']);
+    assert.deepEqual(await ids({ resourceId: 'u103', resourceType: 'User' }), ['a103']);
+    assert.deepEqual(await ids({ resourceType: 'Group' }), []);
+    assert.deepEqual(await ids({ operation: 'patch', afterSeq: 8, limit: 2 }), ['a109', 'a111']);
+  } finally {
+    await s.close();
+  }
+  const db = new Database(file, { readonly: true });
+  try {
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE tenant_id = ? AND seq > ? AND operation = ?
+      AND occurred_at >= ? ORDER BY seq LIMIT ?`).all('t', 0, 'x', 'y', 1) as { detail: string }[]).map((r) => r.detail).join('\n');
+    assert.match(plan, /SEARCH audit_events USING (?:PRIMARY KEY|INDEX sqlite_autoindex_audit_events_1) \(tenant_id=\? AND seq>\?\)/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/);
+  } finally {
+    db.close();
   }
 });

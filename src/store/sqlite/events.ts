@@ -6,7 +6,7 @@
  * takes its numbers back with it.
  */
 import type { StatementCache } from './connection.ts';
-import type { AuditEvent, AuditEventInput, EventPage, OutboxEvent, OutboxEventInput } from '../store.ts';
+import type { AuditEvent, AuditEventInput, AuditPage, EventPage, OutboxEvent, OutboxEventInput } from '../store.ts';
 
 const BUMP = `INSERT INTO event_counters (tenant_id, audit_seq, outbox_seq) VALUES (?, ?, ?)
   ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = audit_seq + excluded.audit_seq, outbox_seq = outbox_seq + excluded.outbox_seq
@@ -43,11 +43,32 @@ type AuditRow = {
   operation: string; change: string; outcome: string; status: number; normalisations: string;
 };
 
-/** A page of the tenant's audit rows, by `seq`. */
-export function listAudit(stmts: StatementCache, tenantId: string, page: EventPage): AuditEvent[] {
-  const rows = stmts
-    .get('SELECT * FROM audit_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-    .all(tenantId, page.afterSeq ?? 0, page.limit) as AuditRow[];
+/** Filter → column and operator; the SQL text comes only from this table, values are bound. */
+const AUDIT_FILTERS = [
+  ['resourceType', 'resource_type = ?'],
+  ['resourceId', 'resource_id = ?'],
+  ['actor', 'actor_id = ?'],
+  ['operation', 'operation = ?'],
+  ['outcome', 'outcome = ?'],
+  ['since', 'occurred_at >= ?'],
+  ['until', 'occurred_at < ?'],
+] as const;
+
+/**
+ * A page of the tenant's audit rows, by `seq`, filtered (AND). The scan walks the
+ * primary key `(tenant_id, seq)` from the cursor and stops after `limit` matches
+ * (query-plan test in `events.test.ts`); at most 2^7 statement texts are cached.
+ */
+export function listAudit(stmts: StatementCache, tenantId: string, page: AuditPage): AuditEvent[] {
+  let sql = 'SELECT * FROM audit_events WHERE tenant_id = ? AND seq > ?';
+  const args: unknown[] = [tenantId, page.afterSeq ?? 0];
+  for (const [key, clause] of AUDIT_FILTERS) {
+    const v = page[key];
+    if (v === undefined) continue;
+    sql += ` AND ${clause}`;
+    args.push(v);
+  }
+  const rows = stmts.get(`${sql} ORDER BY seq LIMIT ?`).all(...args, page.limit) as AuditRow[];
   return rows.map((r) => ({
     tenantId: r.tenant_id, seq: r.seq, id: r.id, occurredAt: r.occurred_at, actorKind: r.actor_kind, actorId: r.actor_id,
     actorLabel: r.actor_label, requestId: r.request_id, idp: r.idp, method: r.method, path: r.path, resourceType: r.resource_type,
@@ -62,4 +83,10 @@ export function listOutbox(stmts: StatementCache, tenantId: string, page: EventP
     .get('SELECT tenant_id, seq, id, type, occurred_at, payload FROM outbox_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?')
     .all(tenantId, page.afterSeq ?? 0, page.limit) as { tenant_id: string; seq: number; id: string; type: string; occurred_at: string; payload: string }[];
   return rows.map((r) => ({ tenantId: r.tenant_id, seq: r.seq, id: r.id, type: r.type, occurredAt: r.occurred_at, payload: JSON.parse(r.payload) as unknown }));
+}
+
+/** Deletes at most `limit` rows older than `before`, oldest first, through the `occurred_at` index (migration 10). */
+export function pruneAudit(stmts: StatementCache, before: string, limit: number): number {
+  return stmts.get(`DELETE FROM audit_events WHERE rowid IN
+    (SELECT rowid FROM audit_events WHERE occurred_at < ? ORDER BY occurred_at LIMIT ?)`).run(before, limit).changes;
 }

@@ -335,4 +335,36 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: 'audit retention and request statistics',
+    // docs/audit.md "Retention": the pruner deletes the oldest rows by time, across
+    // tenants, a small batch per transaction; this index makes each batch a range read.
+    sql: `
+      CREATE INDEX audit_events_occurred ON audit_events (occurred_at);
+
+      -- docs/audit.md "Sync health": SCIM requests per tenant per UTC hour ('YYYY-MM-DDTHH'),
+      -- flushed from memory every few seconds; hours older than 31 days are deleted on flush.
+      CREATE TABLE request_stats (
+        tenant_id TEXT NOT NULL,
+        hour      TEXT NOT NULL,
+        requests  INTEGER NOT NULL,
+        errors    INTEGER NOT NULL,
+        last_at   TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, hour)
+      ) STRICT, WITHOUT ROWID;
+
+      -- The latest error answers per tenant (at most 20 kept), with their SCIM error bodies.
+      CREATE TABLE request_errors (
+        id        INTEGER PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        status    INTEGER NOT NULL,
+        method    TEXT NOT NULL,
+        path      TEXT NOT NULL,
+        body      TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX request_errors_tenant ON request_errors (tenant_id, id);
+    `,
+  },
 ]);

@@ -20,10 +20,11 @@ import { DEFAULT_READER_WORKERS, ReaderPool, routeQuery } from './reader-pool.ts
 import type { ReaderPoolStats } from './reader-pool.ts';
 import { SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
-import { listAudit, listOutbox } from './events.ts';
+import { listAudit, listOutbox, pruneAudit } from './events.ts';
+import { readHealth, recordStats } from './request-stats.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, EventPage, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, AuditPage, EventPage, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreTx } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -54,6 +55,9 @@ export interface SqliteStoreOptions {
   readonly now?: () => number;
 }
 
+
+/** The `settings` row holding the URL `roster serve` answers at (docs/cli.md "Public URL"). */
+const SERVED_URL = 'served_public_url';
 /** The SQLite store, with what it reports about itself. */
 export interface SqliteStore extends Store {
   readonly file: string;
@@ -307,8 +311,20 @@ class SqliteStoreImpl implements SqliteStore {
     return this.#read(() => listIgnored(this.#rstmts, tenantId));
   }
 
-  listAuditEvents(tenantId: string, page: EventPage): Promise<AuditEvent[]> {
+  listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]> {
     return this.#read(() => listAudit(this.#rstmts, tenantId, page));
+  }
+
+  recordRequestStats(hours: readonly RequestHour[], errors: readonly RequestErrorRecord[]): Promise<void> {
+    return this.#write(() => recordStats(this.#wstmts, hours, errors));
+  }
+
+  requestHealth(tenantId: string, sinceHour: string): Promise<{ hours: RequestHour[]; errors: RequestErrorRecord[] }> {
+    return this.#read(() => readHealth(this.#rstmts, tenantId, sinceHour));
+  }
+
+  pruneAuditEvents(before: string, limit: number): Promise<number> {
+    return this.#write(() => pruneAudit(this.#wstmts, before, limit));
   }
 
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]> {
@@ -324,6 +340,18 @@ class SqliteStoreImpl implements SqliteStore {
       const row = this.#wstmts.get('SELECT value FROM settings WHERE name = ?').get(name) as { value: Buffer };
       return Buffer.from(row.value);
     });
+  }
+
+  recordServedUrl(url: string): Promise<void> {
+    return this.#write(() => {
+      this.#wstmts.get('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
+        .run(SERVED_URL, Buffer.from(url, 'utf8'));
+    });
+  }
+
+  async servedUrl(): Promise<string | undefined> {
+    const row = await this.#read(() => this.#rstmts.get('SELECT value FROM settings WHERE name = ?').get(SERVED_URL) as { value: Buffer } | undefined);
+    return row === undefined ? undefined : Buffer.from(row.value).toString('utf8');
   }
 
   ping(): Promise<void> {

@@ -54,10 +54,15 @@ export class SqlitePlatformUsers implements PlatformUsers {
   }
 
   async findHidden(tenantId: string, by: { externalId?: string; nameFold?: string }): Promise<HiddenUser | undefined> {
-    const [column, value] = by.externalId !== undefined ? ['external_id', by.externalId] : ['name_fold', by.nameFold];
+    // INDEXED BY: without planner statistics for this table SQLite scans the tenant's rows
+    // by primary key and sorts them (a POST cost 50 ms at 20,000 users); these indexes
+    // make it one seek (query-plans.test.ts).
+    const [column, value, index] = by.externalId !== undefined
+      ? ['external_id', by.externalId, 'platform_users_hidden_external_id']
+      : ['name_fold', by.nameFold, 'platform_users_name'];
     if (value === undefined) return undefined;
     const r = this.#stmts
-      .get(`SELECT id, hidden FROM platform_users WHERE tenant_id = ? AND ${column} = ? AND hidden IS NOT NULL ORDER BY deprovisioned_at DESC LIMIT 1`)
+      .get(`SELECT id, hidden FROM platform_users INDEXED BY ${index} WHERE tenant_id = ? AND ${column} = ? AND hidden IS NOT NULL ORDER BY deprovisioned_at DESC LIMIT 1`)
       .get(tenantId, value) as { id: string; hidden: string } | undefined;
     if (r === undefined) return undefined;
     const h = JSON.parse(r.hidden) as { version: number; created: string };

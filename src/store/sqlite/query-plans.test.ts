@@ -125,6 +125,17 @@ describe('query plans of the hot statements', () => {
   });
 });
 
+describe('query plans of the lifecycle statements (docs/scim-api.md "User lifecycle")', () => {
+  it('the restore lookup on POST seeks a hidden user by externalId or userName, never the whole tenant', async () => {
+    for (const by of [{ externalId: 'ext-1' }, { nameFold: 'user3' }]) {
+      const stmts = await statementsOf(() => store.transaction(async (tx) => tx.users.findHidden(t.id, by)));
+      assert.equal(stmts.length, 1, stmts.join('\n'));
+      const plan = assertIndexed(stmts[0]!).join(' | ');
+      assert.match(plan, /USING INDEX platform_users_(hidden_external_id|name)/, plan);
+    }
+  });
+});
+
 describe('query plans of the member-size statements (docs/scim-api.md "Response size and large groups")', () => {
   const cases: [string, () => Promise<unknown>][] = [
     ['a bounded page of Groups with their members', () => store.query(t.id, 'Group', { startIndex: 1, count: 5, withMembers: true, maxRelations: 2 })],

@@ -7,24 +7,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { OperatorVerifier } from '../http/admin-mount.ts';
 import type { Store } from '../store/store.ts';
-import { crc32, digestSecret, randomString } from '../tenants/api-keys.ts';
+import { checksum, digestSecret, randomString } from '../tenants/api-keys.ts';
 
 const PREFIX = 'roster_op_';
 const ID_LENGTH = 16;
 const SECRET_LENGTH = 43;
 const CHECK_LENGTH = 6;
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const TOKEN_PATTERN = new RegExp(`^${PREFIX}([0-9A-Za-z]{${ID_LENGTH}})_([0-9A-Za-z]{${SECRET_LENGTH}})([0-9A-Za-z]{${CHECK_LENGTH}})$`);
-
-function checksum(body: string): string {
-  let n = crc32(body);
-  let out = '';
-  for (let i = 0; i < CHECK_LENGTH; i++) {
-    out = BASE62[n % 62] + out;
-    n = Math.floor(n / 62);
-  }
-  return out;
-}
 
 /** A new operator token: stored as a digest, returned in clear once. */
 export async function createOperatorToken(store: Store, now: Date = new Date()): Promise<{ id: string; token: string; createdAt: string }> {

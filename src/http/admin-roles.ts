@@ -20,23 +20,13 @@ import { ScimError } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
 import { readAdminJson } from './admin-body.ts';
 import { AdminError } from './admin-errors.ts';
-import { ADMIN_USERS_DEFAULT_LIMIT, ADMIN_USERS_MAX_LIMIT, operatorAudit } from './admin-users.ts';
+import { adminPage, operatorAudit } from './admin-users.ts';
 import type { MountContext } from './mount.ts';
 
 const allow = (methods: string): Error =>
   new AdminError('method_not_allowed', `Method not allowed here; allowed: ${methods}`, { allow: methods });
 
-function page(query: URLSearchParams): { limit: number; after?: string } {
-  const rawLimit = query.get('limit');
-  let limit = ADMIN_USERS_DEFAULT_LIMIT;
-  if (rawLimit !== null) {
-    if (!/^\d{1,7}$/.test(rawLimit) || Number(rawLimit) < 1) throw new AdminError('invalid_request', '"limit" must be a positive integer');
-    limit = Math.min(Number(rawLimit), ADMIN_USERS_MAX_LIMIT);
-  }
-  const after = query.get('after') ?? undefined;
-  if ((after?.length ?? 0) > 256) throw new AdminError('invalid_request', '"after" is too long');
-  return { limit, ...(after !== undefined ? { after } : {}) };
-}
+
 
 const noRole = (): Error => new AdminError('not_found', 'No such role');
 
@@ -82,7 +72,7 @@ export async function routeRoles(
   }
   if (rest.length === 0) {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD, POST');
-    const p = page(ctx.query);
+    const p = adminPage(ctx.query);
     const roles = await store.roles.list(tenantId, p);
     return { roles, next: roles.length === p.limit ? roles[roles.length - 1]!.id : null };
   }
@@ -97,7 +87,7 @@ export async function routeRoles(
   }
   if (rest[1] === 'members') {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
-    const p = page(ctx.query);
+    const p = adminPage(ctx.query);
     const got = (await store.roles.get(tenantId, roleId)) === undefined ? undefined : await store.readMembers(tenantId, roleId, p);
     if (got === undefined) throw noRole();
     const members = got.members.map((m) => ({ id: m.value, type: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }));

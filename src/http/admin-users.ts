@@ -51,7 +51,8 @@ const view = (u: PlatformUser, roles: readonly string[]): Record<string, unknown
   suspendedAt: u.suspendedAt,
 });
 
-function pageParams(query: URLSearchParams): { limit: number; after?: string; nameFold?: string } {
+/** `limit` (1 to the maximum, default 100) and `after` of a paged admin list; 400 `invalid_request` when malformed. */
+export function adminPage(query: URLSearchParams): { limit: number; after?: string } {
   const rawLimit = query.get('limit');
   let limit = ADMIN_USERS_DEFAULT_LIMIT;
   if (rawLimit !== null) {
@@ -59,9 +60,14 @@ function pageParams(query: URLSearchParams): { limit: number; after?: string; na
     limit = Math.min(Number(rawLimit), ADMIN_USERS_MAX_LIMIT);
   }
   const after = query.get('after') ?? undefined;
+  if ((after?.length ?? 0) > 256) throw new AdminError('invalid_request', '"after" is too long');
+  return { limit, ...(after !== undefined ? { after } : {}) };
+}
+
+function pageParams(query: URLSearchParams): { limit: number; after?: string; nameFold?: string } {
   const userName = query.get('userName') ?? undefined;
-  if ((after?.length ?? 0) > 256 || (userName?.length ?? 0) > 1024) throw new AdminError('invalid_request', '"after" or "userName" is too long');
-  return { limit, ...(after !== undefined ? { after } : {}), ...(userName !== undefined ? { nameFold: foldCase(userName) } : {}) };
+  if ((userName?.length ?? 0) > 1024) throw new AdminError('invalid_request', '"userName" is too long');
+  return { ...adminPage(query), ...(userName !== undefined ? { nameFold: foldCase(userName) } : {}) };
 }
 
 /** Use-case errors become catalogue errors (404 `not_found`); anything else is internal. */

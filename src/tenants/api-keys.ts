@@ -50,7 +50,8 @@ export function crc32(text: string): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function checksum(body: string): string {
+/** The six base62 check characters of a key or token body: CRC-32 of `body` (SECURITY.md). */
+export function checksum(body: string): string {
   let n = crc32(body);
   let out = '';
   for (let i = 0; i < CHECK_LENGTH; i++) {

@@ -9,17 +9,13 @@
  *   Serve it on its own port (`listen()`) or mount `requestListener` on the
  *   application's own `node:http` server.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { createRoster as buildRoster } from './app/roster.ts';
-import type { DirectoryServices } from './app/roster.ts';
-import type { TenantsService } from './app/tenants-service.ts';
+import type { Roster as AppRoster } from './app/roster.ts';
 import { loadConfig } from './config.ts';
 import type { Config } from './config.ts';
 import type { OperatorVerifier } from './http/admin-mount.ts';
-import type { ListeningAddress, RosterHttpServer } from './http/server.ts';
 import type { ScimHandler } from './http/types.ts';
-import type { Store } from './store/store.ts';
 
 // ── Protocol core ────────────────────────────────────────────────────────────
 export * from './scim/errors.ts';
@@ -75,25 +71,15 @@ export type { OperatorVerifier } from './http/admin-mount.ts';
 export { ADMIN_ERRORS } from './http/admin-errors.ts';
 export type { AdminErrorCode } from './http/admin-errors.ts';
 
-/** A running (or ready to run) embedded Roster. */
-export interface Roster {
-  readonly config: Config;
-  readonly store: Store;
-  readonly http: RosterHttpServer;
-  /** The SCIM handler behind the transport (tenant already authenticated). */
+/**
+ * A running (or ready to run) embedded Roster: the composition root's Roster
+ * (`src/app/roster.ts`) as the library exposes it, plus the SCIM handler behind the
+ * transport (tenant already authenticated). Mount `requestListener` on the host
+ * application's own server (`http.createServer(roster.requestListener)`), or `listen()`.
+ */
+export type Roster = Pick<AppRoster, 'config' | 'store' | 'http' | 'directory' | 'requestListener' | 'listen' | 'close' | 'tenants'> & {
   readonly scimHandler: ScimHandler;
-  readonly directory: DirectoryServices;
-  /**
-   * Every mount (SCIM, admin API, health probes) as one `node:http` request
-   * listener, for the host application's own server (`http.createServer(roster.requestListener)`).
-   */
-  readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts listening on `config.host:config.port`. */
-  listen(): Promise<ListeningAddress>;
-  /** Graceful shutdown; closes the store. */
-  close(): Promise<void>;
-  readonly tenants: TenantsService;
-}
+};
 
 export interface CreateRosterOptions {
   /** Settings (same names as `Config`); everything else takes the defaults of the settings table. */
@@ -115,15 +101,6 @@ export async function createRoster(options: CreateRosterOptions = {}): Promise<R
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.verifyOperator !== undefined ? { verifyOperator: options.verifyOperator } : {}),
   });
-  return {
-    config,
-    store: app.store,
-    http: app.http,
-    scimHandler: app.directory.scimHandler,
-    directory: app.directory,
-    requestListener: app.requestListener,
-    listen: app.listen,
-    close: app.close,
-    tenants: app.tenants,
-  };
+  const { store, http, directory, requestListener, listen, close, tenants } = app;
+  return { config, store, http, directory, requestListener, listen, close, tenants, scimHandler: directory.scimHandler };
 }

@@ -115,8 +115,12 @@ export function actorFor(req: ScimRequest, op?: { method: string; path: string }
   };
 }
 
-/** A Group PATCH without `attributes` / `excludedAttributes` is answered 204 (src/http/scim-resources.ts `patchRoute`). */
-function answersNoContent(req: ScimRequest): boolean {
+/**
+ * RFC 7644 §3.5.2 leaves a PATCH the choice of 200 or 204: a Group PATCH without
+ * `attributes` / `excludedAttributes` (§3.9) is answered 204 (`patchRoute`), and its
+ * audit row records that status.
+ */
+export function answersNoContent(req: ScimRequest): boolean {
   if (req.method !== 'PATCH' || req.segments[0]?.toLowerCase() !== 'groups') return false;
   for (const k of req.query.keys()) if (['attributes', 'excludedattributes'].includes(k.toLowerCase())) return false;
   return true;

@@ -6,7 +6,7 @@ import { createResource, deleteResource, getResource, patchResource, replaceReso
 import { etagMatches } from '../directory/etag.ts';
 import { etagOf, locationOf, renderResource } from '../directory/render.ts';
 import { projectResource } from '../scim/schema/project.ts';
-import { contextFor } from './scim-env.ts';
+import { answersNoContent, contextFor } from './scim-env.ts';
 import { groupGetResponse } from './scim-group-stream.ts';
 import { projectionFromQuery, readOptionsFor } from './scim-params.ts';
 import type { LoadedResource } from '../store/store.ts';
@@ -59,15 +59,6 @@ export async function replaceRoute(env: ScimEnv, req: ScimRequest, rs: ResourceS
   return resourceResponse(200, rs, r, req, p);
 }
 
-/** Whether the request names `attributes` or `excludedAttributes` (RFC 7644 §3.9). */
-function asksForProjection(q: URLSearchParams): boolean {
-  for (const k of q.keys()) {
-    const n = k.toLowerCase();
-    if (n === 'attributes' || n === 'excludedattributes') return true;
-  }
-  return false;
-}
-
 /**
  * RFC 7644 §3.5.2: a PATCH answers 200 with the resource or 204 No Content.
  * - Users: 200 with the resource (Okta reads it back).
@@ -78,7 +69,7 @@ function asksForProjection(q: URLSearchParams): boolean {
  */
 export async function patchRoute(env: ScimEnv, req: ScimRequest, rs: ResourceSchema, id: string): Promise<ScimResponse> {
   const p = projectionFromQuery(req.query);
-  const noBody = rs.resourceType.name === 'Group' && !asksForProjection(req.query);
+  const noBody = answersNoContent(req);
   const read = noBody ? NO_RELATIONS : readOptionsFor(rs, p);
   const r = await patchResource(contextFor(env, req), rs.resourceType.name, id, req.body, ifMatch(req), read.withMembers ? NO_RELATIONS : read);
   if (noBody) return { status: 204, headers: { ETag: etagOf(r.version) } };

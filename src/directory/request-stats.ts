@@ -19,6 +19,8 @@ export class RequestStats {
   readonly #onError: (err: unknown) => void;
   #hours = new Map<string, { tenantId: string; hour: string; requests: number; errors: number; lastAt: string }>();
   #errors = new Map<string, RequestErrorRecord[]>();
+  /** API key id → when it last authenticated a request (docs/scim-api.md "API keys"). */
+  #keys = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
 
@@ -48,15 +50,24 @@ export class RequestStats {
     if (list.length > PENDING_ERRORS) list.shift();
   }
 
+  /** Notes that the key authenticated a request now; its last-use time is written with the next flush. */
+  noteKey(keyId: string): void {
+    if (this.#keys.size >= MAX_PENDING_TENANTS && !this.#keys.has(keyId)) return;
+    this.#keys.set(keyId, new Date().toISOString());
+  }
+
   /** Writes what was counted since the last flush (one write; nothing when idle). */
   flush(): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
-    if (this.#hours.size === 0) return Promise.resolve();
+    if (this.#hours.size === 0 && this.#keys.size === 0) return Promise.resolve();
     const hours: RequestHour[] = [...this.#hours.values()];
     const errors = [...this.#errors.values()].flat();
+    const keys = [...this.#keys].map(([id, at]) => ({ id, at }));
     this.#hours = new Map();
     this.#errors = new Map();
-    this.#flushing = this.#store.recordRequestStats(hours, errors)
+    this.#keys = new Map();
+    const stats = hours.length > 0 ? this.#store.recordRequestStats(hours, errors) : Promise.resolve();
+    this.#flushing = stats.then(() => this.#store.touchApiKeys(keys))
       .catch(this.#onError)
       .finally(() => {
         this.#flushing = undefined;

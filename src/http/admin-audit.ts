@@ -79,7 +79,7 @@ export function auditQuery(query: URLSearchParams): AuditPage {
 }
 
 /** An audit row as the admin API shows it (no `tenantId`: it is in the path). */
-function view(e: AuditEvent): Record<string, unknown> {
+export function auditView(e: AuditEvent): Record<string, unknown> {
   const { tenantId: _tenant, ...rest } = e;
   return rest;
 }
@@ -127,7 +127,7 @@ async function exportAudit(store: Store, tenantId: string, page: AuditPage, form
   for (;;) {
     const rows = await store.listAuditEvents(tenantId, { ...page, afterSeq, limit: AUDIT_EXPORT_PAGE });
     if (rows.length === 0) break;
-    await write(res, rows.map((r) => (csv ? csvLine(r) : `${JSON.stringify(view(r))}\n`)).join(''));
+    await write(res, rows.map((r) => (csv ? csvLine(r) : `${JSON.stringify(auditView(r))}\n`)).join(''));
     afterSeq = rows[rows.length - 1]!.seq;
     if (rows.length < AUDIT_EXPORT_PAGE || res.destroyed) break;
   }
@@ -159,5 +159,5 @@ export async function routeTenantAudit(
   }
   const rows = await store.listAuditEvents(tenantId, page);
   const next = rows.length === page.limit ? encodeAuditCursor(rows[rows.length - 1]!.seq) : null;
-  return { events: rows.map(view), next };
+  return { events: rows.map(auditView), next };
 }

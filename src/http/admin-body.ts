@@ -28,3 +28,13 @@ export async function readAdminJson(req: IncomingMessage, limit = ADMIN_MAX_BODY
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new AdminError('invalid_request', 'The request body must be a JSON object');
   return value as Record<string, unknown>;
 }
+
+/** A handler's answer with a status other than 200 (201 for a creation, 204 without a body). */
+export class AdminReply {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    this.status = status;
+    this.body = body;
+  }
+}

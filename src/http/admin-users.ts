@@ -5,20 +5,19 @@
  * - `GET  /api/v1/tenants/{tenantId}/users[?userName=&limit=&after=]`
  * - `POST /api/v1/tenants/{tenantId}/users/{id}/suspend` and `/unsuspend`
  * - `GET  /api/v1/tenants/{tenantId}/access/{userId}`: the sign-in access check
- * - `PATCH /api/v1/tenants/{tenantId}` with `{"deprovision": "deactivate" | "delete"}`
+ * - `GET  /api/v1/tenants/{tenantId}/users/{id}`: one user with its permissions and history
  *
  * Writes go through the directory's use cases (one unit of work each, audited with
  * the operator as actor). Errors are admin catalogue codes, never a 500 for input.
  */
 import type { IncomingMessage } from 'node:http';
-import { accessCheck, setDeprovisionPolicy, setSuspension } from '../directory/lifecycle.ts';
+import { accessCheck, setSuspension } from '../directory/lifecycle.ts';
 import type { ActorContext } from '../directory/unit-of-work.ts';
-import { DEPROVISION_POLICIES } from '../domain/platform-user.ts';
-import type { DeprovisionPolicy, PlatformUser } from '../domain/platform-user.ts';
+import type { PlatformUser } from '../domain/platform-user.ts';
 import { ScimError } from '../scim/errors.ts';
 import { foldCase } from '../scim/schema/fold.ts';
 import type { Store } from '../store/store.ts';
-import { readAdminJson } from './admin-body.ts';
+import { auditView } from './admin-audit.ts';
 import { AdminError } from './admin-errors.ts';
 import type { MountContext } from './mount.ts';
 
@@ -70,6 +69,26 @@ function pageParams(query: URLSearchParams): { limit: number; after?: string; na
   return { ...adminPage(query), ...(userName !== undefined ? { nameFold: foldCase(userName) } : {}) };
 }
 
+/** Most audit rows in a user's `history` (oldest first); the audit API pages through the rest. */
+export const USER_HISTORY_LIMIT = 100;
+
+/**
+ * One user as the admin API reads it: the list view, its effective permissions (none
+ * unless active, like the access check) and its history from the audit log.
+ */
+async function userDetail(store: Store, tenantId: string, id: string): Promise<Record<string, unknown>> {
+  const u = await store.users.get(tenantId, id);
+  if (u === undefined) throw new AdminError('not_found', 'No such user');
+  const roles = (await store.roles.rolesOf(tenantId, [id])).get(id) ?? [];
+  const { permissions } = await accessCheck(store, tenantId, id);
+  const history = await store.listAuditEvents(tenantId, { resourceType: 'User', resourceId: id, limit: USER_HISTORY_LIMIT });
+  return {
+    ...view(u, roles),
+    permissions,
+    history: history.map(auditView),
+  };
+}
+
 /** Use-case errors become catalogue errors (404 `not_found`); anything else is internal. */
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -90,25 +109,13 @@ export async function routeTenantUsers(
   if (segments[0] !== 'tenants' || segments.length < 2) return undefined;
   const tenantId = segments[1]!;
   const rest = segments.slice(2);
-  const known = (rest.length === 0) || (rest.length === 1 && rest[0] === 'users') || (rest.length === 2 && rest[0] === 'access')
+  const known = (rest.length === 1 && rest[0] === 'users') || (rest.length === 2 && (rest[0] === 'access' || rest[0] === 'users'))
     || (rest.length === 3 && rest[0] === 'users' && (rest[2] === 'suspend' || rest[2] === 'unsuspend'));
   if (!known) return undefined;
   if ((await store.getTenant(tenantId)) === undefined) throw new AdminError('not_found', 'No such tenant');
   const audit = operatorAudit(ctx, method, token);
   const lc = { store, tenantId, audit, now: () => new Date() };
 
-  if (rest.length === 0) {
-    if (method !== 'PATCH') throw allow('PATCH');
-    const body = await readAdminJson(req);
-    const extra = Object.keys(body).filter((k) => k !== 'deprovision');
-    if (extra.length > 0) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(extra[0]!.slice(0, 64))}; allowed: "deprovision"`);
-    const policy = body['deprovision'];
-    if (typeof policy !== 'string' || !(DEPROVISION_POLICIES as readonly string[]).includes(policy)) {
-      throw new AdminError('invalid_request', '"deprovision" must be "deactivate" or "delete"');
-    }
-    if (!(await setDeprovisionPolicy(lc, policy as DeprovisionPolicy))) throw new AdminError('not_found', 'No such tenant');
-    return { id: tenantId, deprovision: policy };
-  }
   if (rest[0] === 'users' && rest.length === 1) {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
     const page = pageParams(ctx.query);
@@ -116,6 +123,10 @@ export async function routeTenantUsers(
     const next = users.length === page.limit ? users[users.length - 1]!.id : null;
     const roles = await store.roles.rolesOf(tenantId, users.map((u) => u.id));
     return { users: users.map((u) => view(u, roles.get(u.id) ?? [])), next };
+  }
+  if (rest[0] === 'users' && rest.length === 2) {
+    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
+    return userDetail(store, tenantId, rest[1]!);
   }
   if (rest[0] === 'access') {
     if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');

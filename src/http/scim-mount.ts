@@ -53,9 +53,9 @@ export function createScimMount(deps: ScimMountDeps): Mount {
     async handle(req, res, ctx) {
       const { requestId, logger, logFields, query } = ctx;
       // docs/audit.md "Sync health": counted in memory, flushed every few seconds (no write per request).
+      const counters = (): RequestStats => (stats ??= new RequestStats(store, (err) => logger.warn({ err }, 'request counters not written')));
       const count = (tenantId: string, status: number, method: string, body: unknown): void => {
-        stats ??= new RequestStats(store, (err) => logger.warn({ err }, 'request counters not written'));
-        stats.note(tenantId, status, method, redactedPath(ctx.pathname, query), body);
+        counters().note(tenantId, status, method, redactedPath(ctx.pathname, query), body);
       };
       let tenant: Tenant | undefined;
       let urlTenantId: string | undefined;
@@ -77,6 +77,7 @@ export function createScimMount(deps: ScimMountDeps): Mount {
         const auth = await authenticateKey(store, req, query, route.tenantId);
         tenant = auth.tenant;
         logFields.tenantId = tenant.id;
+        counters().noteKey(auth.keyId);
         // docs/reliability.md LD-2: the tenant's rate and in-flight limits, after authentication.
         const admission = limiter.admit(tenant.id);
         if (!admission.ok) {

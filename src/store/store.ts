@@ -8,7 +8,7 @@ import type { AttrPath, Filter } from '../scim/filter/ast.ts';
 import type { ScimResource } from '../scim/schema/types.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../domain/ignored-input.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.ts';
-import type { ApiKeyRecord, Tenant } from '../domain/tenant.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../domain/tenant.ts';
 import type { DeprovisionPolicy, HiddenUser, PlatformUser } from '../domain/platform-user.ts';
 import type { Role } from '../domain/role.ts';
 
@@ -222,6 +222,10 @@ export interface PlatformUsers {
   deprovisionPolicy(tenantId: string): Promise<DeprovisionPolicy>;
   /** False when there is no such tenant. */
   setDeprovisionPolicy(tenantId: string, policy: DeprovisionPolicy): Promise<boolean>;
+  /** Removes the managed mark from every user of the tenant (its SCIM setup was deleted); how many changed. */
+  releaseAll(tenantId: string): Promise<number>;
+  /** Erases the tenant's hidden (deprovisioned) users for good; how many. */
+  eraseHidden(tenantId: string): Promise<number>;
 }
 
 /** A page of a tenant's roles, ordered by id. */
@@ -281,6 +285,10 @@ export interface StoreTx {
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   /** See `Store.expireApiKeys`. */
   expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]>;
+  /** Expires one live key of the tenant at `at`; the key as now stored, undefined when no such live key. */
+  expireApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
+  /** Changes the tenant's name and/or identity provider; false when there is no such tenant. */
+  updateTenant(id: string, change: { name?: string; idp?: IdpName }): Promise<boolean>;
   /** Deletes the tenant, its keys and all its resources (its audit and outbox rows stay). */
   deleteTenant(id: string): Promise<boolean>;
 }
@@ -339,6 +347,8 @@ export interface Store extends StoreTx {
    * without the new one being stored. Writes no audit row (see `createTenantWithKey`).
    */
   rotateApiKey(key: ApiKeyRecord, expireOthersAt: string): Promise<void>;
+  /** Records when keys last authenticated a request (batched; a time never moves back). */
+  touchApiKeys(uses: readonly { id: string; at: string }[]): Promise<void>;
 
   /**
    * Records what one request of the tenant carried and Roster ignored: a new

@@ -8,10 +8,13 @@
  */
 import { IDPS } from '../domain/tenant.ts';
 import type { Store } from '../store/store.ts';
-import type { ApiKeyRecord, IdpName, Tenant } from '../domain/tenant.ts';
+import type { IdpName, Tenant } from '../domain/tenant.ts';
+import type { DeprovisionPolicy } from '../domain/platform-user.ts';
+import { summarizeKey } from './key-admin.ts';
+import type { KeySummary } from './key-admin.ts';
 import type { Config } from '../config.ts';
 import { resolvePublicUrl } from '../config.ts';
-import { API_KEY_PREFIX, generateApiKey, isExpired, maskApiKey, randomString } from './api-keys.ts';
+import { API_KEY_PREFIX, generateApiKey, maskApiKey, randomString } from './api-keys.ts';
 import { CLI_ACTOR, runUnitOfWork } from '../directory/unit-of-work.ts';
 import type { ActorContext, UnitOfWork } from '../directory/unit-of-work.ts';
 import { TenantError } from './errors.ts';
@@ -59,7 +62,7 @@ export interface CreatedTenant {
 /** Creates a tenant and its first API key, in one transaction (both or neither). */
 export async function createTenant(
   store: Store,
-  input: { name: string; idp: string },
+  input: { name: string; idp: string; deprovision?: DeprovisionPolicy },
   config: Pick<Config, 'publicUrl' | 'port'>,
   now: Date = new Date(),
   actor: ActorContext = CLI_ACTOR,
@@ -75,7 +78,8 @@ export async function createTenant(
   await runUnitOfWork(store, { ...actor, idp: tenant.idp }, async (uow) => {
     await uow.tx.createTenant(tenant);
     await uow.tx.insertApiKey(key.record);
-    const attributes = [{ path: 'name', after: tenant.name }, { path: 'idp', after: tenant.idp }];
+    if (input.deprovision !== undefined) await uow.tx.users.setDeprovisionPolicy(tenant.id, input.deprovision);
+    const attributes = [{ path: 'name', after: tenant.name }, { path: 'idp', after: tenant.idp }, ...(input.deprovision !== undefined ? [{ path: 'deprovision', after: input.deprovision }] : [])];
     recordSetup(uow, tenant.id, 'create', 'scim_setup.created', { attributes, key: `${API_KEY_PREFIX}${key.record.id}` }, { name: tenant.name, idp: tenant.idp });
   }, () => now);
   return { tenant, apiKey: key.plaintext, scimBaseUrl: scimBaseUrl(resolvePublicUrl(config), tenant.id) };
@@ -85,6 +89,8 @@ export interface RotatedKey {
   readonly tenant: Tenant;
   /** The new plaintext key: shown once. */
   readonly apiKey: string;
+  /** The new key as listed (prefix and times). */
+  readonly issued: KeySummary;
   /** When the previous keys stop working (now, unless a grace period was asked for). */
   readonly previousKeysExpireAt: string;
 }
@@ -119,7 +125,7 @@ export async function rotateKey(
     const change = { key: `${API_KEY_PREFIX}${key.record.id}`, previousKeys: expired.map((k) => `${API_KEY_PREFIX}${k.id}`), previousKeysExpireAt: expiresAt };
     recordSetup(uow, tenantId, 'rotate_key', 'scim_setup.key_rotated', change, { previousKeysExpireAt: expiresAt });
   }, () => now);
-  return { tenant, apiKey: key.plaintext, previousKeysExpireAt: expiresAt };
+  return { tenant, apiKey: key.plaintext, issued: summarizeKey(key.record, now), previousKeysExpireAt: expiresAt };
 }
 
 export interface RevokedKeys {
@@ -166,21 +172,53 @@ export async function deleteTenant(store: Store, tenantId: string, actor: ActorC
   }, () => now);
 }
 
-export interface KeySummary {
-  /** `roster_<id>_…<last4>`: never the secret. */
-  readonly key: string;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly active: boolean;
-}
-
 export interface TenantSummary extends Tenant {
   readonly scimBaseUrl: string;
+  /** What a DELETE from the identity provider does (docs/scim-api.md "User lifecycle"). */
+  readonly deprovision: DeprovisionPolicy;
+  /** Whether a key can reach the SCIM endpoint now (false after the setup was deleted or its keys revoked). */
+  readonly scimEnabled: boolean;
   readonly keys: readonly KeySummary[];
 }
 
-function summarizeKey(k: ApiKeyRecord, now: Date): KeySummary {
-  return { key: maskApiKey(k), createdAt: k.createdAt, expiresAt: k.expiresAt, active: !isExpired(k, now) };
+async function summarize(store: Store, t: Tenant, publicUrl: string, now: Date): Promise<TenantSummary> {
+  const keys = (await store.listApiKeys(t.id)).map((k) => summarizeKey(k, now));
+  return {
+    ...t,
+    scimBaseUrl: scimBaseUrl(publicUrl, t.id),
+    deprovision: await store.users.deprovisionPolicy(t.id),
+    scimEnabled: keys.some((k) => k.active),
+    keys,
+  };
+}
+
+/** One tenant's summary; `E_TENANT_NOT_FOUND` when there is none. */
+export async function getTenantSummary(store: Store, tenantId: string, config: Pick<Config, 'publicUrl' | 'port'>, now: Date = new Date()): Promise<TenantSummary> {
+  const tenant = await store.getTenant(tenantId);
+  if (!tenant) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+  return summarize(store, tenant, resolvePublicUrl(config), now);
+}
+
+/**
+ * Renames a tenant and/or changes its identity provider (which selects its
+ * compatibility profile from the next request on). One unit of work, audited with
+ * the attribute-level change; nothing changed, nothing recorded.
+ */
+export async function updateTenant(
+  store: Store, tenantId: string, change: { name?: unknown; idp?: unknown }, actor: ActorContext = CLI_ACTOR, now: Date = new Date(),
+): Promise<Tenant> {
+  const next = {
+    ...(change.name !== undefined ? { name: validateTenantName(change.name) } : {}),
+    ...(change.idp !== undefined ? { idp: validateIdp(change.idp) } : {}),
+  };
+  return runUnitOfWork(store, actor, async (uow) => {
+    const tenant = await store.getTenant(tenantId);
+    if (!tenant || !(await uow.tx.updateTenant(tenantId, next))) throw new TenantError('E_TENANT_NOT_FOUND', `no tenant with id "${tenantId}"`);
+    const after: Tenant = { ...tenant, ...next };
+    const attributes = (['name', 'idp'] as const).filter((k) => tenant[k] !== after[k]).map((k) => ({ path: k, before: tenant[k], after: after[k] }));
+    if (attributes.length > 0) recordSetup(uow, tenantId, 'update', 'scim_setup.updated', { attributes }, { name: after.name, idp: after.idp });
+    return after;
+  }, () => now);
 }
 
 /** Every tenant with its SCIM base URL and masked keys. */
@@ -191,11 +229,5 @@ export async function listTenants(
 ): Promise<TenantSummary[]> {
   const publicUrl = resolvePublicUrl(config);
   const tenants = await store.listTenants();
-  return Promise.all(
-    tenants.map(async (t) => ({
-      ...t,
-      scimBaseUrl: scimBaseUrl(publicUrl, t.id),
-      keys: (await store.listApiKeys(t.id)).map((k) => summarizeKey(k, now)),
-    })),
-  );
+  return Promise.all(tenants.map((t) => summarize(store, t, publicUrl, now)));
 }

@@ -99,9 +99,9 @@ describe('router and mounts', () => {
     const listed = r.body.tenants.find((x: { id: string }) => x.id === t.tenant.id);
     assert.equal(listed.scimBaseUrl, t.baseUrl);
     assert.ok(!JSON.stringify(r.body).includes(t.apiKey), 'no API key in the listing');
-    const post = await admin('POST', '/tenants', {});
-    assertJsonError(post, 405, 'method_not_allowed');
-    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+    const put = await admin('PUT', '/tenants', {});
+    assertJsonError(put, 405, 'method_not_allowed');
+    assert.equal(put.headers.get('allow'), 'GET, POST, HEAD');
     assertJsonError(await admin('GET', '/nope'), 404, 'not_found');
     for (const code of ['unauthorized', 'not_found', 'method_not_allowed', 'invalid_request', 'internal']) assert.ok(code in ADMIN_ERRORS, code);
   });

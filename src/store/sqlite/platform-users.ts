@@ -94,6 +94,14 @@ export class SqlitePlatformUsers implements PlatformUsers {
     return r === undefined ? undefined : toUser(r);
   }
 
+  async releaseAll(tenantId: string): Promise<number> {
+    return this.#stmts.get('UPDATE platform_users SET managed = 0 WHERE tenant_id = ? AND managed = 1').run(tenantId).changes;
+  }
+
+  async eraseHidden(tenantId: string): Promise<number> {
+    return this.#stmts.get('DELETE FROM platform_users WHERE tenant_id = ? AND hidden IS NOT NULL').run(tenantId).changes;
+  }
+
   async deprovisionPolicy(tenantId: string): Promise<DeprovisionPolicy> {
     const r = this.#stmts.get('SELECT deprovision FROM tenants WHERE id = ?').get(tenantId) as { deprovision: DeprovisionPolicy } | undefined;
     return r?.deprovision ?? 'deactivate';

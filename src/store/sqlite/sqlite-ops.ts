@@ -18,7 +18,7 @@ import { SqlitePlatformUsers } from './platform-users.ts';
 import { SqlitePlatformRoles } from './platform-roles.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
-import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
@@ -271,8 +271,19 @@ export class SqliteOps implements StoreTx, SqliteReader {
 
   async expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
     const sql = `UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)
-                 RETURNING id, tenant_id, digest, last4, created_at, expires_at`;
+                 RETURNING ${KEY_COLUMNS}`;
     return (this.stmts.get(sql).all(at, tenantId, at) as KeyRow[]).map(toKey);
+  }
+
+  async expireApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
+    const sql = `UPDATE api_keys SET expires_at = ? WHERE tenant_id = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING ${KEY_COLUMNS}`;
+    const r = this.stmts.get(sql).get(at, tenantId, keyId, at) as KeyRow | undefined;
+    return r === undefined ? undefined : toKey(r);
+  }
+
+  async updateTenant(id: string, change: { name?: string; idp?: IdpName }): Promise<boolean> {
+    const sql = 'UPDATE tenants SET name = coalesce(?, name), idp = coalesce(?, idp) WHERE id = ?';
+    return this.stmts.get(sql).run(change.name ?? null, change.idp ?? null, id).changes > 0;
   }
 
   async deleteTenant(id: string): Promise<boolean> {
@@ -282,7 +293,10 @@ export class SqliteOps implements StoreTx, SqliteReader {
 }
 
 /** An api_keys row. */
-export type KeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
+export type KeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null; last_used_at: string | null };
+
+/** The api_keys columns `KeyRow` is read from. */
+export const KEY_COLUMNS = 'id, tenant_id, digest, last4, created_at, expires_at, last_used_at';
 
 /** The record of an api_keys row. */
 export const toKey = (r: KeyRow): ApiKeyRecord => ({
@@ -292,4 +306,5 @@ export const toKey = (r: KeyRow): ApiKeyRecord => ({
   last4: r.last4,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
 });

@@ -18,7 +18,7 @@ import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
 import { DEFAULT_READER_WORKERS, ReaderPool, routeQuery } from './reader-pool.ts';
 import type { ReaderPoolStats } from './reader-pool.ts';
-import { SqliteOps, toKey } from './sqlite-ops.ts';
+import { KEY_COLUMNS, SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
 import { listAudit, listOutbox, pruneAudit } from './events.ts';
 import { readHealth, recordStats } from './request-stats.ts';
@@ -171,6 +171,8 @@ class SqliteStoreImpl implements SqliteStore {
       createTenant: guard(w.createTenant.bind(w)),
       insertApiKey: guard(w.insertApiKey.bind(w)),
       expireApiKeys: guard(w.expireApiKeys.bind(w)),
+      expireApiKey: guard(w.expireApiKey.bind(w)),
+      updateTenant: guard(w.updateTenant.bind(w)),
       deleteTenant: guard(w.deleteTenant.bind(w)),
       existingIds: guard(w.existingIds.bind(w)),
       memberCount: guard(w.memberCount.bind(w)),
@@ -208,6 +210,8 @@ class SqliteStoreImpl implements SqliteStore {
     hide: (...a) => this.#write((o) => o.users.hide(...a)),
     setSuspended: (...a) => this.#write((o) => o.users.setSuspended(...a)),
     setDeprovisionPolicy: (...a) => this.#write((o) => o.users.setDeprovisionPolicy(...a)),
+    releaseAll: (...a) => this.#write((o) => o.users.releaseAll(...a)),
+    eraseHidden: (...a) => this.#write((o) => o.users.eraseHidden(...a)),
   };
   readonly roles: PlatformRoles = {
     get: (...a) => this.#read((o) => o.roles.get(...a)),
@@ -235,6 +239,17 @@ class SqliteStoreImpl implements SqliteStore {
   insertApiKey: StoreTx['insertApiKey'] = (...a) => this.#write((o) => o.insertApiKey(...a));
   expireApiKeys: StoreTx['expireApiKeys'] = (...a) => this.#write((o) => o.expireApiKeys(...a));
   deleteTenant: StoreTx['deleteTenant'] = (...a) => this.#write((o) => o.deleteTenant(...a));
+  expireApiKey: StoreTx['expireApiKey'] = (...a) => this.#write((o) => o.expireApiKey(...a));
+  updateTenant: StoreTx['updateTenant'] = (...a) => this.#write((o) => o.updateTenant(...a));
+
+  async touchApiKeys(uses: readonly { id: string; at: string }[]): Promise<void> {
+    if (uses.length === 0) return;
+    await this.#write(() => {
+      // Only forward: two processes flushing out of order never move a key's time back.
+      const stmt = this.#wstmts.get('UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)');
+      for (const u of uses) stmt.run({ at: u.at, id: u.id });
+    });
+  }
 
   async createTenantWithKey(t: Tenant, k: ApiKeyRecord): Promise<void> {
     await this.#write(async (o) => {
@@ -271,7 +286,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
     return this.#read(() => {
-      const r = this.#rstmts.get('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+      const r = this.#rstmts.get(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id) as KeyRow | undefined;
       return r === undefined ? undefined : toKey(r);
     });
   }
@@ -280,7 +295,7 @@ class SqliteStoreImpl implements SqliteStore {
     return this.#read(() => {
       const r = this.#rstmts
         .get(
-          `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
+          `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, k.last_used_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
            FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`,
         )
         .get(id) as (KeyRow & { t_name: string; t_idp: string; t_created_at: string }) | undefined;
@@ -291,7 +306,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
     return this.#read(() =>
-      (this.#rstmts.get('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as KeyRow[]).map(toKey),
+      (this.#rstmts.get(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`).all(tenantId) as KeyRow[]).map(toKey),
     );
   }
 

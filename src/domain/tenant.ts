@@ -28,6 +28,6 @@ export interface ApiKeyRecord {
   readonly createdAt: string;
   /** When set, the key stops working at this instant (rotation grace, revocation). */
   readonly expiresAt: string | null;
-  /** When the key last authenticated a request (recorded every few seconds), null if never. */
+  /** When the key last authenticated a request (recorded every few seconds); absent if never. */
   readonly lastUsedAt?: string | null;
 }

@@ -306,5 +306,5 @@ export const toKey = (r: KeyRow): ApiKeyRecord => ({
   last4: r.last4,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
+  ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
 });

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { runStoreContract, tenant, userRes } from '../store-contract.test-support.ts';
+import { runAdminStoreContract } from '../store-contract-admin.test-support.ts';
 import { migrate, openConnection } from './connection.ts';
 import { migrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -17,6 +18,7 @@ let n = 0;
 const freshFile = (): string => join(dir, `db${++n}`, 'roster.db');
 
 runStoreContract('sqlite', () => openSqliteStore({ file: freshFile(), registry: defaultRegistry }));
+runAdminStoreContract('sqlite', () => openSqliteStore({ file: freshFile(), registry: defaultRegistry }));
 
 describe('SQLite specifics', () => {
   it('uses WAL and synchronous=FULL by default, NORMAL on request', async () => {

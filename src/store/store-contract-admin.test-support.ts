@@ -8,21 +8,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Store } from './store.ts';
-import { tenant, userRes } from './store-contract.test-support.ts';
+import { storeTest, tenant, userRes } from './store-contract.test-support.ts';
 
 const T0 = '2024-01-01T00:00:00.000Z';
 const T1 = '2024-01-02T00:00:00.000Z';
 const T2 = '2024-01-03T00:00:00.000Z';
 
 export function runAdminStoreContract(name: string, open: () => Promise<Store>): void {
-  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
-    const s = await open();
-    try {
-      await fn(s);
-    } finally {
-      await s.close();
-    }
-  };
+  const withStore = storeTest(open);
   const key = (id: string, tenantId: string) => ({ id, tenantId, digest: 'd', last4: 'abcd', createdAt: T0, expiresAt: null });
 
   describe(`Store contract, administration: ${name}`, () => {

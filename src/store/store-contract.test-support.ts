@@ -40,8 +40,9 @@ async function ids(store: Store, tenantId: string, type: ResourceKind, filter?: 
   return r.resources.map((x) => x.id).sort();
 }
 
-export function runStoreContract(name: string, open: () => Promise<Store>): void {
-  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
+/** A test body run on a fresh store from `open`, closed afterwards. */
+export function storeTest(open: () => Promise<Store>): (fn: (s: Store) => Promise<void>) => () => Promise<void> {
+  return (fn) => async () => {
     const s = await open();
     try {
       await fn(s);
@@ -49,6 +50,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       await s.close();
     }
   };
+}
+
+export function runStoreContract(name: string, open: () => Promise<Store>): void {
+  const withStore = storeTest(open);
 
   describe(`Store contract: ${name}`, () => {
     it('creates, reads, lists and deletes tenants; delete cascades', withStore(async (s) => {

@@ -8,12 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import { ADMIN_ERRORS } from '../../src/http/admin-errors.ts';
 import { ADMIN_ROUTES } from '../../src/http/admin-routes.ts';
 import { scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
-import { createGroup, createUser, startTestServer } from './scim-helpers.ts';
+import { adminClient, createGroup, createUser, startTestServer } from './scim-helpers.ts';
 import type { TestServer } from './scim-helpers.ts';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,7 +22,7 @@ let admin: ScimCall;
 let doc: Json;
 before(async () => {
   srv = await startTestServer();
-  admin = scim(`${srv.url}/api/v1`, (await createOperatorToken(srv.store)).token);
+  admin = await adminClient(srv);
   const r = await fetch(`${srv.url}/api/v1/openapi.json`);
   assert.equal(r.status, 200);
   doc = await r.json();

@@ -10,11 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import { loadConfig } from '../../src/config.ts';
-import { scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
-import { ENTERPRISE, createGroup, createUser, group, patch, startTestServer, tenant, user } from './scim-helpers.ts';
+import { ENTERPRISE, adminClient, createGroup, createUser, group, patch, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
 
 const CATALOGUE = [
@@ -33,7 +31,7 @@ before(async () => {
   // The catalogue through the real setting: the file is read and checked by loadConfig.
   const { permissions } = loadConfig({ argv: ['--permissions', file], only: ['permissions'] });
   srv = await startTestServer({ config: { permissions } });
-  admin = scim(`${srv.url}/api/v1`, (await createOperatorToken(srv.store)).token);
+  admin = await adminClient(srv);
 });
 after(async () => {
   await srv.close();

@@ -6,17 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import { scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
-import { createGroup, createUser, startTestServer, user } from './scim-helpers.ts';
+import { adminClient, createGroup, createUser, startTestServer, user } from './scim-helpers.ts';
 import type { TestServer } from './scim-helpers.ts';
 
 let srv: TestServer;
 let admin: ScimCall;
 before(async () => {
   srv = await startTestServer();
-  admin = scim(`${srv.url}/api/v1`, (await createOperatorToken(srv.store)).token);
+  admin = await adminClient(srv);
 });
 after(() => srv.close());
 

@@ -7,17 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createOperatorToken } from '../../src/app/operator-tokens.ts';
-import { scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
-import { createUser, patch, startTestServer, tenant, user } from './scim-helpers.ts';
+import { adminClient, createUser, patch, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
 
 let srv: TestServer;
 let admin: ScimCall;
 before(async () => {
   srv = await startTestServer();
-  admin = scim(`${srv.url}/api/v1`, (await createOperatorToken(srv.store)).token);
+  admin = await adminClient(srv);
 });
 after(() => srv.close());
 

@@ -1,5 +1,6 @@
 /** Shared fixtures for the SCIM route tests (test/http/scim-*.test.ts). */
 import { scim, startTestServer } from '../helpers/server.ts';
+import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import type { ScimCall, TestServer } from '../helpers/server.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { IdpName } from '../../src/domain/tenant.ts';
@@ -62,4 +63,9 @@ export async function dump(store: Store, tenantId: string): Promise<string> {
   const users = await store.query(tenantId, 'User', { startIndex: 1, count: 1_000_000, withMembers: false });
   const groups = await store.query(tenantId, 'Group', { startIndex: 1, count: 1_000_000, withMembers: true });
   return JSON.stringify({ users: users.resources, groups: groups.resources });
+}
+
+/** A client of the admin API (`/api/v1`) with a fresh operator token of the server's store. */
+export async function adminClient(srv: TestServer): Promise<ScimCall> {
+  return scim(`${srv.url}/api/v1`, (await createOperatorToken(srv.store)).token);
 }

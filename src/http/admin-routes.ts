@@ -24,7 +24,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = Object.freeze([
   { path: '/tenants/{tenantId}/keys/rotate', methods: ['POST'] },
   { path: '/tenants/{tenantId}/keys/{keyId}', methods: ['DELETE'] },
   { path: '/tenants/{tenantId}/users', methods: ['GET'] },
-  { path: '/tenants/{tenantId}/users/{userId}', methods: ['GET'] },
+  { path: '/tenants/{tenantId}/users/{userId}', methods: ['GET', 'PATCH'] },
   { path: '/tenants/{tenantId}/users/{userId}/suspend', methods: ['POST'] },
   { path: '/tenants/{tenantId}/users/{userId}/unsuspend', methods: ['POST'] },
   { path: '/tenants/{tenantId}/access/{userId}', methods: ['GET'] },

@@ -6,6 +6,8 @@
  * - `POST /api/v1/tenants/{tenantId}/users/{id}/suspend` and `/unsuspend`
  * - `GET  /api/v1/tenants/{tenantId}/access/{userId}`: the sign-in access check
  * - `GET  /api/v1/tenants/{tenantId}/users/{id}`: one user with its permissions and history
+ * - `PATCH /api/v1/tenants/{tenantId}/users/{id}` with `{"suspended": boolean}`; identity-provider-owned
+ *   attributes are refused (409 `managed_by_idp` while managed)
  *
  * Writes go through the directory's use cases (one unit of work each, audited with
  * the operator as actor). Errors are admin catalogue codes, never a 500 for input.
@@ -17,7 +19,10 @@ import type { PlatformUser } from '../domain/platform-user.ts';
 import { ScimError } from '../scim/errors.ts';
 import { foldCase } from '../scim/schema/fold.ts';
 import type { Store } from '../store/store.ts';
+import { ManagedByIdpError } from '../directory/roles.ts';
+import { PROFILE_MAPPING } from '../directory/profile.ts';
 import { auditView } from './admin-audit.ts';
+import { readAdminJson } from './admin-body.ts';
 import { AdminError } from './admin-errors.ts';
 import type { MountContext } from './mount.ts';
 
@@ -89,6 +94,31 @@ async function userDetail(store: Store, tenantId: string, id: string): Promise<R
   };
 }
 
+/** Attributes of a user that come from the identity provider: the profile mapping's fields and SCIM names. */
+const IDP_OWNED = new Set([...PROFILE_MAPPING.map((m) => m.field), 'userName', 'externalId', 'active', 'name', 'emails', 'phoneNumbers', 'addresses', 'title', 'displayName']);
+
+/**
+ * `PATCH …/users/{id}`: the platform-owned field `suspended` changes; an attribute the
+ * identity provider owns is refused with 409 — `managed_by_idp` naming the provider
+ * while the user is managed, `conflict` otherwise (the profile comes only from SCIM,
+ * docs/scim-api.md "User lifecycle") — and nothing changes.
+ */
+async function patchUser(lc: { store: Store; tenantId: string; audit: ActorContext; now: () => Date }, body: Record<string, unknown>, id: string): Promise<unknown> {
+  const unknown = Object.keys(body).find((k) => k !== 'suspended' && !IDP_OWNED.has(k));
+  if (unknown !== undefined) throw new AdminError('invalid_request', `Unknown member ${JSON.stringify(unknown.slice(0, 64))}; the platform-owned field is "suspended"`);
+  if (body['suspended'] !== undefined && typeof body['suspended'] !== 'boolean') throw new AdminError('invalid_request', '"suspended" must be true or false');
+  const u = await lc.store.users.get(lc.tenantId, id);
+  if (u === undefined) throw new AdminError('not_found', 'No such user');
+  const owned = Object.keys(body).filter((k) => IDP_OWNED.has(k));
+  if (owned.length > 0) {
+    const what = `The ${owned.map((k) => JSON.stringify(k)).join(', ')} of user ${JSON.stringify(u.userName.slice(0, 64))}`;
+    if (u.managed) throw new AdminError('managed_by_idp', new ManagedByIdpError(what, (await lc.store.getTenant(lc.tenantId))?.idp ?? 'unknown').message);
+    throw new AdminError('conflict', `${what} comes from SCIM provisioning and is not edited on the platform; platform-owned fields ("suspended") stay editable`);
+  }
+  const next = body['suspended'] === undefined ? u : await mapped(() => setSuspension(lc, id, body['suspended'] as boolean));
+  return view(next, (await lc.store.roles.rolesOf(lc.tenantId, [id])).get(id) ?? []);
+}
+
 /** Use-case errors become catalogue errors (404 `not_found`); anything else is internal. */
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -125,7 +155,8 @@ export async function routeTenantUsers(
     return { users: users.map((u) => view(u, roles.get(u.id) ?? [])), next };
   }
   if (rest[0] === 'users' && rest.length === 2) {
-    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD');
+    if (method === 'PATCH') return patchUser(lc, await readAdminJson(req), rest[1]!);
+    if (method !== 'GET' && method !== 'HEAD') throw allow('GET, HEAD, PATCH');
     return userDetail(store, tenantId, rest[1]!);
   }
   if (rest[0] === 'access') {

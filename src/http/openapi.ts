@@ -152,6 +152,9 @@ const paths: Record<string, Json> = {
   '/tenants/{tenantId}/users/{userId}': {
     parameters: [TENANT, USER],
     get: op('Read a user with its roles, permissions and history', { 200: json(ref('UserDetail'), 'The user') }),
+    patch: op('Change platform-owned fields (suspension); identity-provider attributes are refused', { 200: json(ref('User'), 'The user'), ...errors(400, 409) }, {
+      requestBody: body({ type: 'object', properties: { suspended: { type: 'boolean' } }, description: 'Any attribute the identity provider owns (userName, name, title …) is 409: `managed_by_idp` while the user is managed.' }),
+    }),
   },
   '/tenants/{tenantId}/users/{userId}/suspend': { parameters: [TENANT, USER], post: op('Suspend a user (removes the managed mark)', { 200: json(ref('User'), 'The user') }) },
   '/tenants/{tenantId}/users/{userId}/unsuspend': { parameters: [TENANT, USER], post: op('Lift a suspension', { 200: json(ref('User'), 'The user') }) },

@@ -135,3 +135,29 @@ describe('suspension and access check', () => {
     assert.equal((await admin('POST', `/tenants/${c.tenantId}/users/${gone}/unsuspend`)).body.status, 'inactive');
   });
 });
+
+describe('external management on the admin API', () => {
+  it('PATCH a user: identity-provider attributes are refused (managed_by_idp naming the provider, nothing changes); suspension is editable', async () => {
+    const c = await tenant(srv, 'okta');
+    const id = await createUser(c, 'mia', { title: 'Eng' });
+    const before = (await srv.store.listAuditEvents(c.tenantId, { limit: 1000 })).length;
+    const r = await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { title: 'CEO', suspended: true });
+    assertError(r, 409, 'managed_by_idp');
+    assert.match(r.body.error.message, /okta/);
+    assert.match(r.body.error.message, /change it there/);
+    const u = (await admin('GET', `/tenants/${c.tenantId}/users/${id}`)).body;
+    assert.deepEqual([u.status, u.managed], ['active', true], 'the refused PATCH changed nothing, not even its platform-owned part');
+    assert.equal((await c.call('GET', `/Users/${id}`)).body.title, 'Eng');
+    assert.equal((await srv.store.listAuditEvents(c.tenantId, { limit: 1000 })).length, before, 'nothing audited as changed');
+    const s = await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { suspended: true });
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+    assert.deepEqual([s.body.status, s.body.managed], ['suspended', false]);
+    // No longer managed: still not editable here (the profile comes from SCIM), but not the provider's refusal.
+    assertError(await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { firstName: 'M' }), 409, 'conflict');
+    assertError(await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { suspended: 'yes' }), 400, 'invalid_request');
+    assertError(await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { password: 'x' }), 400, 'invalid_request');
+    assertError(await admin('PATCH', `/tenants/${c.tenantId}/users/nosuchuser`, { suspended: true }), 404, 'not_found');
+    const back = await admin('PATCH', `/tenants/${c.tenantId}/users/${id}`, { suspended: false });
+    assert.equal(back.body.status, 'active');
+  });
+});

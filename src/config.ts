@@ -69,6 +69,8 @@ export interface Config {
   readonly permissions: readonly Permission[];
   /** Audit rows older than this are deleted (docs/audit.md "Retention"); 0 keeps them forever. */
   readonly auditRetentionMs: number;
+  /** How long outbox events stay readable in the feed (docs/events.md "Retention"); 0 = forever. */
+  readonly eventsRetentionMs: number;
 }
 
 export type SettingKey = keyof Config;
@@ -192,6 +194,8 @@ export const SETTINGS = [
     description: 'JSON file with the platform\'s permission catalogue, [{"name", "description"}] (at most 1000; read and checked at start); empty: no permissions. Administrators grant these to roles; SCIM never does (AU-9).', parse: parsePermissionsFile }),
   setting({ key: 'auditRetentionMs', flag: 'audit-retention', env: ['ROSTER_AUDIT_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 90 * DAY, defaultText: '90d',
     description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
+  setting({ key: 'eventsRetentionMs', flag: 'events-retention', env: ['ROSTER_EVENTS_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 30 * DAY, defaultText: '30d',
+    description: 'How long outbox events stay in the events feed; older ones are deleted in small batches while the server runs, and a cursor before them gets 410 cursor_expired (docs/events.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

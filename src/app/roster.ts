@@ -17,6 +17,7 @@ import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
 import { startAuditPruner } from './audit-retention.ts';
+import { startOutboxPruner } from './events-retention.ts';
 import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
 import { createTenantsService } from './tenants-service.ts';
@@ -76,6 +77,8 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
+  // docs/events.md "Retention". Webhook delivery passes its own `keepFrom` (the oldest event it still owes).
+  const outboxPruner = startOutboxPruner({ store, retentionMs: config.eventsRetentionMs, logger });
   const http = createHttpApp({
     config,
     logger,
@@ -86,6 +89,7 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
       await pruner.stop();
+      await outboxPruner.stop();
       await store.close();
     },
   });

@@ -9,6 +9,7 @@
  * - the permission catalogue, a tenant's roles, their members and grants (`admin-roles.ts`).
  * - a tenant's audit log, paged and exported (`admin-audit.ts`).
  * - a tenant's sync health (`admin-health.ts`).
+ * - the events feed, of a tenant or of all tenants (`admin-events.ts`, docs/events.md).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -19,6 +20,7 @@ import type { Store } from '../store/store.ts';
 import { listTenants } from '../tenants/tenants.ts';
 import { routeTenantAudit, STREAMED } from './admin-audit.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
+import { routeEvents } from './admin-events.ts';
 import { routeRoles } from './admin-roles.ts';
 import { routeTenantHealth } from './admin-health.ts';
 import { routeTenantUsers } from './admin-users.ts';
@@ -77,6 +79,8 @@ async function route(deps: AdminMountDeps, req: IncomingMessage, res: ServerResp
   if (roles !== undefined) return roles;
   const audit = await routeTenantAudit(deps.store, method, segments, ctx, res);
   if (audit !== undefined) return audit;
+  const events = await routeEvents(deps.store, method, segments, ctx);
+  if (events !== undefined) return events;
   const health = await routeTenantHealth(deps.store, method, segments);
   if (health !== undefined) return health;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);

@@ -71,6 +71,8 @@ export interface Config {
   readonly auditRetentionMs: number;
   /** How long outbox events stay readable in the feed (docs/events.md "Retention"); 0 = forever. */
   readonly eventsRetentionMs: number;
+  /** How often in-process subscribers look for events committed by other processes (docs/embedding.md). */
+  readonly eventsPollIntervalMs: number;
 }
 
 export type SettingKey = keyof Config;
@@ -196,6 +198,8 @@ export const SETTINGS = [
     description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
   setting({ key: 'eventsRetentionMs', flag: 'events-retention', env: ['ROSTER_EVENTS_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 30 * DAY, defaultText: '30d',
     description: 'How long outbox events stay in the events feed; older ones are deleted in small batches while the server runs, and a cursor before them gets 410 cursor_expired (docs/events.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
+  setting({ key: 'eventsPollIntervalMs', flag: 'events-poll-interval', env: ['ROSTER_EVENTS_POLL_INTERVAL'], unit: 'duration', metavar: 'DURATION', default: 1000, defaultText: '1s',
+    description: 'How often an in-process event subscriber (roster.on, roster.subscribe) reads the outbox for events committed by another process; this process\'s own commits wake it at once (docs/embedding.md).', parse: parseDuration(10, 10 * 60_000) }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

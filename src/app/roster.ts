@@ -18,6 +18,8 @@ import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
 import { startAuditPruner } from './audit-retention.ts';
 import { startOutboxPruner } from './events-retention.ts';
+import { createEventDispatcher } from './subscriptions.ts';
+import type { EventHandler, SubscribeOptions, Subscription } from './subscriptions.ts';
 import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
 import { createTenantsService } from './tenants-service.ts';
@@ -66,7 +68,14 @@ export interface Roster {
   listen(): Promise<ListeningAddress>;
   /** The public base URL (`--public-url`, else `http://localhost:<port>`). */
   publicUrl(): string;
-  /** Graceful shutdown (docs/reliability.md CF-6): drains requests, then closes the store. */
+  /**
+   * A durable in-process subscriber of the outbox (docs/embedding.md "Events in process"):
+   * at least once, in commit order, its cursor advanced after `handler` resolves.
+   */
+  subscribe(opts: SubscribeOptions, handler: EventHandler): Subscription;
+  /** `handler` for events of `type` (`*` = all), on the subscriber named `default`. */
+  on(type: string, handler: EventHandler): Subscription;
+  /** Graceful shutdown (docs/reliability.md CF-6): drains requests, stops the subscribers, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -79,6 +88,7 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
   // docs/events.md "Retention". Webhook delivery passes its own `keepFrom` (the oldest event it still owes).
   const outboxPruner = startOutboxPruner({ store, retentionMs: config.eventsRetentionMs, logger });
+  const events = createEventDispatcher({ store, logger, pollMs: config.eventsPollIntervalMs, stopTimeoutMs: config.shutdownTimeoutMs });
   const http = createHttpApp({
     config,
     logger,
@@ -88,6 +98,7 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
+      await events.close();
       await pruner.stop();
       await outboxPruner.stop();
       await store.close();
@@ -103,6 +114,8 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     requestListener: http.requestListener,
     listen: () => http.listen(),
     publicUrl: () => http.publicUrl(),
+    subscribe: (opts, handler) => events.subscribe(opts, handler),
+    on: (type, handler) => events.on(type, handler),
     close: () => http.close(),
   };
 }

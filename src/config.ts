@@ -15,6 +15,7 @@ import {
   parseInteger,
   parsePath,
   parsePublicUrl,
+  parseSwitch,
 } from './config-parsers.ts';
 import { readFileSync } from 'node:fs';
 import { validateCatalogue } from './domain/role.ts';
@@ -29,6 +30,11 @@ export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Prometheus metrics at /metrics (docs/metrics.md). */
+  readonly metrics: boolean;
+  /** 0: /metrics on the main server (operator token); else a listener of its own on this port. */
+  readonly metricsPort: number;
+  readonly metricsHost: string;
   readonly db: string;
   /** Public base URL without trailing slash; `null` = `http://localhost:<port>` (see `resolvePublicUrl`). */
   readonly publicUrl: string | null;
@@ -126,6 +132,12 @@ export const SETTINGS = [
     description: 'TCP port to listen on; 0 picks a free port (the first log line says which).', parse: parseInteger(0, 65535) }),
   setting({ key: 'host', flag: 'host', env: ['ROSTER_HOST'], unit: 'address', metavar: 'HOST', default: '127.0.0.1', defaultText: '127.0.0.1',
     description: 'Address to listen on. Loopback by default: Roster speaks plain HTTP and belongs behind a TLS proxy (RFC 7644 §7.2); use 0.0.0.0 in a container.', parse: parseHost }),
+  setting({ key: 'metrics', flag: 'metrics', env: ['ROSTER_METRICS'], unit: 'on/off', metavar: 'on|off', default: true, defaultText: 'on',
+    description: 'Prometheus metrics at /metrics: SCIM requests by route template, latency, write-lock waits, outbox lag (docs/metrics.md).', parse: parseSwitch }),
+  setting({ key: 'metricsPort', flag: 'metrics-port', env: ['ROSTER_METRICS_PORT'], unit: 'port', metavar: 'PORT', default: 0, defaultText: '0',
+    description: '0: /metrics on the main port, for operator tokens only; otherwise a listener of its own on this port (no token; see --metrics-host).', parse: parseInteger(0, 65535) }),
+  setting({ key: 'metricsHost', flag: 'metrics-host', env: ['ROSTER_METRICS_HOST'], unit: 'address', metavar: 'HOST', default: '127.0.0.1', defaultText: '127.0.0.1',
+    description: 'Address of the metrics listener when --metrics-port is set; loopback by default, since it has no authentication.', parse: parseHost }),
   setting({ key: 'db', flag: 'db', env: ['ROSTER_DB'], unit: 'path', metavar: 'FILE', default: './data/roster.db', defaultText: './data/roster.db',
     description: 'SQLite database file (created with its directory if missing); serve and the tenants commands may share it.', parse: parsePath }),
   setting({ key: 'publicUrl', flag: 'public-url', env: ['ROSTER_PUBLIC_URL'], unit: 'URL', metavar: 'URL', default: null, defaultText: 'http://localhost:<port>',

@@ -10,6 +10,9 @@ import type { Config } from '../config.ts';
 import { createConfiguredScimHandler, createHttpApp } from '../http/app.ts';
 import type { OperatorVerifier } from '../http/admin-mount.ts';
 import { createLogger } from '../http/logging.ts';
+import { createMetrics } from '../http/metrics.ts';
+import type { RosterMetrics } from '../http/metrics.ts';
+import { createMetricsServer } from '../http/metrics-mount.ts';
 import type { Mount } from '../http/mount.ts';
 import type { ListeningAddress, RosterHttpServer } from '../http/server.ts';
 import type { ScimHandler } from '../http/types.ts';
@@ -60,11 +63,13 @@ export interface Roster {
   readonly store: Store;
   readonly directory: DirectoryServices;
   readonly tenants: TenantsService;
+  /** Prometheus metrics (docs/metrics.md); undefined with `--metrics off`. Register more in `metrics.registry`. */
+  readonly metrics: RosterMetrics | undefined;
   /** The transport (its own `node:http` server, not yet listening). */
   readonly http: RosterHttpServer;
   /** Every mount behind one `(req, res)` listener, for a host application's `node:http` server. */
   readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts Roster's own server on `config.host:config.port`. */
+  /** Starts Roster's own server on `config.host:config.port` (and the metrics listener when `--metrics-port` is set). */
   listen(): Promise<ListeningAddress>;
   /** The public base URL (`--public-url`, else `http://localhost:<port>`). */
   publicUrl(): string;
@@ -89,15 +94,22 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   // docs/events.md "Retention". Webhook delivery passes its own `keepFrom` (the oldest event it still owes).
   const outboxPruner = startOutboxPruner({ store, retentionMs: config.eventsRetentionMs, logger });
   const events = createEventDispatcher({ store, logger, pollMs: config.eventsPollIntervalMs, stopTimeoutMs: config.shutdownTimeoutMs });
+  const metrics = config.metrics ? createMetrics({ store, subscriberLag: () => events.lag() }) : undefined;
+  const metricsServer = metrics !== undefined && config.metricsPort > 0
+    ? createMetricsServer(metrics.registry, (err) => logger.error({ err }, 'metrics scrape failed'))
+    : undefined;
   const http = createHttpApp({
     config,
     logger,
     store,
     scimHandler,
     verifyOperator: parts.verifyOperator ?? storeOperatorVerifier(store),
+    ...(metrics !== undefined ? { metrics } : {}),
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
+      await metricsServer?.close();
+      metrics?.close();
       await events.close();
       await pruner.stop();
       await outboxPruner.stop();
@@ -112,7 +124,12 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     tenants: createTenantsService(store, config, () => http.publicUrl()),
     http,
     requestListener: http.requestListener,
-    listen: () => http.listen(),
+    metrics,
+    listen: async () => {
+      const addr = await http.listen();
+      await metricsServer?.listen(config.metricsPort, config.metricsHost);
+      return addr;
+    },
     publicUrl: () => http.publicUrl(),
     subscribe: (opts, handler) => events.subscribe(opts, handler),
     on: (type, handler) => events.on(type, handler),

@@ -63,6 +63,8 @@ export interface EventDispatcher {
   subscribe(opts: SubscribeOptions, handler: EventHandler): Subscription;
   /** Adds `handler` for `type` (`*` = every type) to the `default` subscriber (`from: 'now'` the first time). */
   on(type: string, handler: EventHandler): Subscription;
+  /** Each running subscriber's backlog: events after its cursor and the age of the oldest (docs/metrics.md). */
+  lag(): Promise<{ name: string; events: number; seconds: number }[]>;
   /** Stops every subscriber (the composition root calls it before closing the store). */
   close(): Promise<void>;
 }
@@ -110,6 +112,17 @@ export function createEventDispatcher(opts: { store: Store; logger: Logger; poll
         },
       };
     },
+    async lag() {
+      const out: { name: string; events: number; seconds: number }[] = [];
+      for (const r of running.values()) {
+        const cursor = r.position;
+        if (cursor === undefined) continue;
+        const page = await store.readEventFeed({ after: cursor, limit: 1 });
+        const oldest = page.events[0];
+        out.push({ name: r.name, events: Math.max(0, page.last - cursor), seconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(oldest.occurredAt)) / 1000) });
+      }
+      return out;
+    },
     async close() {
       unobserve();
       await Promise.all([...running.values()].map((r) => r.stop()));
@@ -155,6 +168,11 @@ class Runner implements Subscription {
     // `now` is the moment of subscribe(): read the end of the feed before any later commit can pass it.
     const start = store.readEventFeed({ after: 0, limit: 1 }).then((p) => (opts.from === 'oldest' ? p.firstKept - 1 : p.last));
     this.#loop = this.#run(start).catch((err: unknown) => logger.error({ err, subscriber: this.name }, 'event subscriber stopped on an error'));
+  }
+
+  /** The last position handled (undefined before the subscriber started). */
+  get position(): number | undefined {
+    return this.#cursor;
   }
 
   wake(): void {

@@ -86,7 +86,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     throw e;
   }
   const { store, http } = server;
-  const { port, url } = await http.listen();
+  const { port, url } = await server.listen(); // the Roster's listen: also the metrics listener of --metrics-port
   const publicConfig = { ...config, publicUrl: http.publicUrl() };
   let closed: Promise<void> | undefined;
   return {

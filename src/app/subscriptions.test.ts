@@ -32,7 +32,7 @@ const until = async (cond: () => boolean, what: string): Promise<void> => {
   assert.ok(cond(), what);
 };
 
-it('delivers in order, retries a throwing handler before any later event, and resumes from the durable cursor', async () => {
+it('CF-7: delivers in order, retries a throwing handler before any later event, and resumes from the durable cursor', async () => {
   const file = join(dir, 'a.db');
   let store = await openSqliteStore({ file, registry: defaultRegistry });
   const before = await write(store, 't1');

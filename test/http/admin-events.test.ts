@@ -40,7 +40,7 @@ async function drain(path: string, limit: number, cursor: string | undefined, be
 }
 
 describe('GET /api/v1/events and /api/v1/tenants/{id}/events', () => {
-  it('every committed event exactly once, in order, across pages while writes happen (property)', async () => {
+  it('CF-7: every committed event exactly once, in order, across pages while writes happen (property)', async () => {
     const clients: Client[] = [await tenant(srv), await tenant(srv)];
     let n = 0;
     // Cursors survive across runs: each run continues where the previous one stopped.
@@ -102,7 +102,7 @@ describe('GET /api/v1/events and /api/v1/tenants/{id}/events', () => {
     assert.deepEqual(later.body.events.map((e: Envelope) => e.type), ['user.created']);
   });
 
-  it('a cursor older than what retention kept is 410 cursor_expired, not a silent gap', async () => {
+  it('CF-7: a cursor older than what retention kept is 410 cursor_expired, not a silent gap', async () => {
     const c = await tenant(srv);
     await createUser(c, 'old.one');
     const start = await admin('GET', `/tenants/${c.tenantId}/events?limit=1`);

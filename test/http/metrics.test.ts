@@ -31,7 +31,7 @@ const sample = (text: string, line: string): number | undefined => {
 };
 
 describe('/metrics', () => {
-  it('on the main port: operator token only; SCIM requests by route template, status and IdP; no ids in labels', async () => {
+  it('AU-8: on the main port: operator token only; SCIM requests by route template, status and IdP; no ids in labels', async () => {
     const srv = await start();
     const other = await start();
     const token = (await createOperatorToken(srv.store)).token;

@@ -13,6 +13,7 @@ import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant } from '../store-contract.test-support.ts';
 import type { OutboxEventInput } from '../store.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import Database from 'better-sqlite3';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-feed-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,5 +83,24 @@ it('subscriber cursors are durable and never move backwards', async () => {
     assert.equal(await s.subscribers.get('billing'), 7);
   } finally {
     await s.close();
+  }
+});
+
+it('the feed walks an index in order: (tenant_id, seq) for a tenant, gseq for all, and pruning too', async () => {
+  const file = join(dir, 'plan.db');
+  const s = await openSqliteStore({ file, registry: defaultRegistry });
+  await s.close();
+  const db = new Database(file, { readonly: true });
+  try {
+    const plan = (sql: string, ...args: unknown[]): string =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('\n');
+    const tenantPlan = plan('SELECT * FROM outbox_events WHERE tenant_id = ? AND seq > ? AND type IN (?, ?) ORDER BY seq LIMIT ?', 't', 0, 'a', 'b', 1);
+    assert.match(tenantPlan, /SEARCH outbox_events USING (?:PRIMARY KEY|INDEX sqlite_autoindex_outbox_events_\d) \(tenant_id=\? AND seq>\?\)/);
+    const allPlan = plan('SELECT * FROM outbox_events WHERE gseq > ? AND type IN (?) ORDER BY gseq LIMIT ?', 0, 'a', 1);
+    assert.match(allPlan, /SEARCH outbox_events USING INDEX outbox_events_gseq \(gseq>\?\)/);
+    assert.match(plan('SELECT gseq FROM outbox_events WHERE occurred_at >= ? ORDER BY gseq LIMIT 1', 'x'), /SCAN outbox_events USING INDEX outbox_events_gseq/);
+    for (const p of [tenantPlan, allPlan]) assert.doesNotMatch(p, /TEMP B-TREE/);
+  } finally {
+    db.close();
   }
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createOperatorToken } from '../../src/app/operator-tokens.ts';
+import { deleteTenant } from '../../src/tenants/tenants.ts';
 import { scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
 import { createGroup, createUser, patch, startTestServer, tenant } from './scim-helpers.ts';
@@ -148,6 +149,10 @@ describe('GET /api/v1/events and /api/v1/tenants/{id}/events', () => {
       assert.equal(r.body.error.code, 'invalid_request');
     }
     assert.equal((await admin('GET', '/tenants/no-such-tenant/events')).body.error.code, 'not_found');
+    // A deleted tenant's events outlive it, its scim_setup.deleted last.
+    await deleteTenant(srv.store, other.tenantId);
+    const gone = await admin('GET', `/tenants/${other.tenantId}/events`);
+    assert.deepEqual(gone.body.events.map((e: Envelope) => e.type), ['scim_setup.created', 'scim_setup.deleted']);
     assert.equal((await admin('POST', '/events', {})).status, 405);
     assert.equal((await scim(`${srv.url}/api/v1`)('GET', '/events')).status, 401);
   });

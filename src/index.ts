@@ -72,7 +72,7 @@ export type { Mount, MountContext } from './http/mount.ts';
 export type { OperatorVerifier } from './http/admin-mount.ts';
 export { ADMIN_ERRORS } from './http/admin-errors.ts';
 export type { AdminErrorCode } from './http/admin-errors.ts';
-export { FeedExpiredError, toEnvelope } from './directory/event-feed.ts';
+export { FeedExpiredError, FeedPositionUnknownError, toEnvelope } from './directory/event-feed.ts';
 export type { EventEnvelope } from './directory/event-feed.ts';
 export { DEFAULT_SUBSCRIBER, retryDelayMs } from './app/subscriptions.ts';
 export type { EventHandler, SubscribeOptions, Subscription, SubscriptionErrorHandler } from './app/subscriptions.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import pino from 'pino';
-import { FeedExpiredError } from '../directory/event-feed.ts';
+import { FeedExpiredError, FeedPositionUnknownError } from '../directory/event-feed.ts';
 import type { EventEnvelope } from '../directory/event-feed.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -111,6 +111,28 @@ it('sees commits of another process by polling; on() shares the default subscrib
   } finally {
     await d.close();
     await other.close();
+    await store.close();
+  }
+});
+
+it('a cursor past the last event (a database restored from an older copy) is reported and reset to the end', async () => {
+  const store = await openSqliteStore({ file: join(dir, 'c.db'), registry: defaultRegistry });
+  const d = createEventDispatcher({ store, logger, pollMs: 60_000, stopTimeoutMs: 2000 });
+  try {
+    await write(store, 't1');
+    await store.subscribers.set('restored', 500);
+    const errs: unknown[] = [];
+    const got: string[] = [];
+    const sub = d.subscribe({ name: 'restored', onError: (e) => errs.push(e) }, (e) => { got.push(e.id); });
+    await sub.caughtUp();
+    const next = await write(store, 't1');
+    await sub.caughtUp();
+    assert.deepEqual(got, [next]);
+    assert.equal(errs.length, 1);
+    assert.ok(errs[0] instanceof FeedPositionUnknownError);
+    assert.equal(await store.subscribers.get('restored'), 2, 'the reset cursor is stored: a restart does not skip what comes next');
+  } finally {
+    await d.close();
     await store.close();
   }
 });

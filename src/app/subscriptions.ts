@@ -17,7 +17,7 @@
  * `default`, which reads every type and calls each handler whose type matches.
  */
 import type { Logger } from 'pino';
-import { FEED_DEFAULT_LIMIT, FeedExpiredError, readFeed, toEnvelope } from '../directory/event-feed.ts';
+import { FEED_DEFAULT_LIMIT, FeedExpiredError, FeedPositionUnknownError, readFeed, toEnvelope } from '../directory/event-feed.ts';
 import type { EventEnvelope } from '../directory/event-feed.ts';
 import type { Store } from '../store/store.ts';
 
@@ -225,6 +225,14 @@ class Runner implements Subscription {
           // Retention pruned events this subscriber never saw (docs/events.md "Retention"): say so, go on from the oldest kept.
           this.#error(e, undefined, 0);
           this.#cursor = e.firstKept - 1;
+          continue;
+        }
+        if (e instanceof FeedPositionUnknownError) {
+          // The stored cursor is past the last event: the database was restored from an older copy. Say so, and
+          // go on from its end, so the events written from now on (which reuse those positions) are not skipped.
+          this.#error(e, undefined, 0);
+          this.#cursor = (await this.store.readEventFeed({ after: 0, limit: 1 })).last;
+          this.#stored = undefined;
           continue;
         }
         this.#error(e, undefined, ++failures);

@@ -173,7 +173,7 @@ export interface FeedPage {
 export interface SubscriberCursors {
   /** The subscriber's last handled `gseq`, or undefined for a new subscriber. */
   get(name: string): Promise<number | undefined>;
-  /** Stores the subscriber's position (never moves it backwards). */
+  /** Stores the subscriber's position (as given: a database restored from an older copy moves it back). */
   set(name: string, gseq: number): Promise<void>;
 }
 

@@ -149,8 +149,8 @@ export function subscriberCursor(stmts: StatementCache, name: string): number | 
   return (stmts.get('SELECT gseq FROM event_subscribers WHERE name = ?').get(name) as { gseq: number } | undefined)?.gseq;
 }
 
-/** Stores a subscriber's position; never moves it backwards (two processes may run one subscriber). */
+/** Stores a subscriber's position as given (docs/embedding.md: one process runs a named subscriber). */
 export function setSubscriberCursor(stmts: StatementCache, name: string, gseq: number, at: string): void {
   stmts.get(`INSERT INTO event_subscribers (name, gseq, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT (name) DO UPDATE SET gseq = max(gseq, excluded.gseq), updated_at = excluded.updated_at`).run(name, gseq, at);
+    ON CONFLICT (name) DO UPDATE SET gseq = excluded.gseq, updated_at = excluded.updated_at`).run(name, gseq, at);
 }

@@ -127,7 +127,13 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     metrics,
     listen: async () => {
       const addr = await http.listen();
-      await metricsServer?.listen(config.metricsPort, config.metricsHost);
+      try {
+        await metricsServer?.listen(config.metricsPort, config.metricsHost);
+      } catch (e) {
+        // Both or neither: a Roster whose metrics port is taken does not half-start.
+        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+        throw new Error(`the metrics listener (--metrics-port) on ${config.metricsHost}:${config.metricsPort}: ${(e as Error).message}`);
+      }
       return addr;
     },
     publicUrl: () => http.publicUrl(),

@@ -91,3 +91,14 @@ describe('/metrics', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'closed with the Roster');
   });
 });
+
+it('a metrics port already taken: listen() fails naming it, and the main port is not left open', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    await assert.rejects(startTestServer({ config: { metricsPort: port } }), /metrics listener \(--metrics-port\) on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  } finally {
+    blocker.close();
+  }
+});

@@ -167,6 +167,7 @@ class Runner implements Subscription {
     this.name = opts.name;
     // `now` is the moment of subscribe(): read the end of the feed before any later commit can pass it.
     const start = store.readEventFeed({ after: 0, limit: 1 }).then((p) => (opts.from === 'oldest' ? p.firstKept - 1 : p.last));
+    start.catch(() => undefined); // unused (and its failure moot) when the subscriber is known; #run reports it otherwise
     this.#loop = this.#run(start).catch((err: unknown) => logger.error({ err, subscriber: this.name }, 'event subscriber stopped on an error'));
   }
 

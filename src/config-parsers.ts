@@ -65,6 +65,14 @@ export function parseChoice<T extends string>(choices: readonly T[]): (raw: stri
   };
 }
 
+/** A switch: `on`/`off` (also `true`/`false`, `1`/`0`). */
+export function parseSwitch(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new TypeError(`expected on or off, got "${raw}"`);
+}
+
 /** A host name or IP address to listen on (no port, no scheme). */
 export function parseHost(raw: string): string {
   const text = raw.trim();

@@ -15,6 +15,7 @@ import {
   parseInteger,
   parsePath,
   parsePublicUrl,
+  parseSwitch,
 } from './config-parsers.ts';
 import { readFileSync } from 'node:fs';
 import { validateCatalogue } from './domain/role.ts';
@@ -29,6 +30,11 @@ export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Prometheus metrics at /metrics (docs/metrics.md). */
+  readonly metrics: boolean;
+  /** 0: /metrics on the main server (operator token); else a listener of its own on this port. */
+  readonly metricsPort: number;
+  readonly metricsHost: string;
   readonly db: string;
   /** Public base URL without trailing slash; `null` = `http://localhost:<port>` (see `resolvePublicUrl`). */
   readonly publicUrl: string | null;
@@ -69,6 +75,10 @@ export interface Config {
   readonly permissions: readonly Permission[];
   /** Audit rows older than this are deleted (docs/audit.md "Retention"); 0 keeps them forever. */
   readonly auditRetentionMs: number;
+  /** How long outbox events stay readable in the feed (docs/events.md "Retention"); 0 = forever. */
+  readonly eventsRetentionMs: number;
+  /** How often in-process subscribers look for events committed by other processes (docs/embedding.md). */
+  readonly eventsPollIntervalMs: number;
 }
 
 export type SettingKey = keyof Config;
@@ -122,6 +132,12 @@ export const SETTINGS = [
     description: 'TCP port to listen on; 0 picks a free port (the first log line says which).', parse: parseInteger(0, 65535) }),
   setting({ key: 'host', flag: 'host', env: ['ROSTER_HOST'], unit: 'address', metavar: 'HOST', default: '127.0.0.1', defaultText: '127.0.0.1',
     description: 'Address to listen on. Loopback by default: Roster speaks plain HTTP and belongs behind a TLS proxy (RFC 7644 §7.2); use 0.0.0.0 in a container.', parse: parseHost }),
+  setting({ key: 'metrics', flag: 'metrics', env: ['ROSTER_METRICS'], unit: 'on/off', metavar: 'on|off', default: true, defaultText: 'on',
+    description: 'Prometheus metrics at /metrics: SCIM requests by route template, latency, write-lock waits, outbox lag (docs/metrics.md).', parse: parseSwitch }),
+  setting({ key: 'metricsPort', flag: 'metrics-port', env: ['ROSTER_METRICS_PORT'], unit: 'port', metavar: 'PORT', default: 0, defaultText: '0',
+    description: '0: /metrics on the main port, for operator tokens only; otherwise a listener of its own on this port (no token; see --metrics-host).', parse: parseInteger(0, 65535) }),
+  setting({ key: 'metricsHost', flag: 'metrics-host', env: ['ROSTER_METRICS_HOST'], unit: 'address', metavar: 'HOST', default: '127.0.0.1', defaultText: '127.0.0.1',
+    description: 'Address of the metrics listener when --metrics-port is set; loopback by default, since it has no authentication.', parse: parseHost }),
   setting({ key: 'db', flag: 'db', env: ['ROSTER_DB'], unit: 'path', metavar: 'FILE', default: './data/roster.db', defaultText: './data/roster.db',
     description: 'SQLite database file (created with its directory if missing); serve and the tenants commands may share it.', parse: parsePath }),
   setting({ key: 'publicUrl', flag: 'public-url', env: ['ROSTER_PUBLIC_URL'], unit: 'URL', metavar: 'URL', default: null, defaultText: 'http://localhost:<port>',
@@ -192,6 +208,10 @@ export const SETTINGS = [
     description: 'JSON file with the platform\'s permission catalogue, [{"name", "description"}] (at most 1000; read and checked at start); empty: no permissions. Administrators grant these to roles; SCIM never does (AU-9).', parse: parsePermissionsFile }),
   setting({ key: 'auditRetentionMs', flag: 'audit-retention', env: ['ROSTER_AUDIT_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 90 * DAY, defaultText: '90d',
     description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
+  setting({ key: 'eventsRetentionMs', flag: 'events-retention', env: ['ROSTER_EVENTS_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 30 * DAY, defaultText: '30d',
+    description: 'How long outbox events stay in the events feed; older ones are deleted in small batches while the server runs, and a cursor before them gets 410 cursor_expired (docs/events.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
+  setting({ key: 'eventsPollIntervalMs', flag: 'events-poll-interval', env: ['ROSTER_EVENTS_POLL_INTERVAL'], unit: 'duration', metavar: 'DURATION', default: 1000, defaultText: '1s',
+    description: 'How often an in-process event subscriber (roster.on, roster.subscribe) reads the outbox for events committed by another process; this process\'s own commits wake it at once (docs/embedding.md).', parse: parseDuration(10, 10 * 60_000) }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

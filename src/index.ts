@@ -7,7 +7,9 @@
  * - `createRoster(options)`: the whole server (store, SCIM and admin API mounts,
  *   HTTP transport) embedded in a Node.js application, plus tenant administration.
  *   Serve it on its own port (`listen()`) or mount `requestListener` on the
- *   application's own `node:http` server.
+ *   application's own `node:http` server or Express app (docs/embedding.md), and
+ *   receive the directory's events in process (`roster.on`, `roster.subscribe`).
+ * - The typed admin API client is a separate entry: `roster-scim/client`.
  */
 import type { Logger } from 'pino';
 import { createRoster as buildRoster } from './app/roster.ts';
@@ -70,6 +72,11 @@ export type { Mount, MountContext } from './http/mount.ts';
 export type { OperatorVerifier } from './http/admin-mount.ts';
 export { ADMIN_ERRORS } from './http/admin-errors.ts';
 export type { AdminErrorCode } from './http/admin-errors.ts';
+export { FeedExpiredError, FeedPositionUnknownError, toEnvelope } from './directory/event-feed.ts';
+export type { EventEnvelope } from './directory/event-feed.ts';
+export { DEFAULT_SUBSCRIBER, retryDelayMs } from './app/subscriptions.ts';
+export type { EventHandler, SubscribeOptions, Subscription, SubscriptionErrorHandler } from './app/subscriptions.ts';
+export type { RosterMetrics, ScimRequestSample } from './http/metrics.ts';
 
 /**
  * A running (or ready to run) embedded Roster: the composition root's Roster
@@ -77,7 +84,7 @@ export type { AdminErrorCode } from './http/admin-errors.ts';
  * transport (tenant already authenticated). Mount `requestListener` on the host
  * application's own server (`http.createServer(roster.requestListener)`), or `listen()`.
  */
-export type Roster = Pick<AppRoster, 'config' | 'store' | 'http' | 'directory' | 'requestListener' | 'listen' | 'close' | 'tenants'> & {
+export type Roster = Pick<AppRoster, 'config' | 'store' | 'http' | 'directory' | 'requestListener' | 'listen' | 'close' | 'tenants' | 'subscribe' | 'on' | 'metrics' | 'publicUrl'> & {
   readonly scimHandler: ScimHandler;
 };
 
@@ -101,6 +108,11 @@ export async function createRoster(options: CreateRosterOptions = {}): Promise<R
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.verifyOperator !== undefined ? { verifyOperator: options.verifyOperator } : {}),
   });
-  const { store, http, directory, requestListener, listen, close, tenants } = app;
-  return { config, store, http, directory, requestListener, listen, close, tenants, scimHandler: directory.scimHandler };
+  const { store, http, directory, requestListener, listen, close, tenants, metrics } = app;
+  return {
+    config, store, http, directory, requestListener, listen, close, tenants, metrics, scimHandler: directory.scimHandler,
+    subscribe: (opts, handler) => app.subscribe(opts, handler),
+    on: (type, handler) => app.on(type, handler),
+    publicUrl: () => app.publicUrl(),
+  };
 }

@@ -12,8 +12,8 @@ import ts from 'typescript';
 const root = resolve(import.meta.dirname, '..');
 const srcDir = join(root, 'src');
 
-/** The modules the package publishes: the library entry and the `roster` command. */
-const ENTRIES = ['index.ts', 'cli/main.ts'];
+/** The modules the package publishes: the library entry, the admin client (`roster-scim/client`) and the `roster` command. */
+const ENTRIES = ['index.ts', 'client/index.ts', 'cli/main.ts'];
 /** Modules only tests use: kept out of `dist/` by `tsconfig.build.json`. */
 const TEST_ONLY = /\.test(-support)?\.ts$/;
 /**
@@ -29,6 +29,8 @@ const TOOLS: readonly string[] = ['cli/config-doc.ts'];
  */
 const RULES: Readonly<Record<string, { only?: readonly string[]; never?: readonly string[] }>> = {
   scim: { only: [] },
+  // The admin client runs in another process than the server: it imports nothing of ours.
+  client: { only: [] },
   domain: { only: ['scim'] },
   compat: { only: ['scim', 'domain'] },
   store: { only: ['scim', 'domain'] },

@@ -10,6 +10,9 @@ import type { Config } from '../config.ts';
 import { createConfiguredScimHandler, createHttpApp } from '../http/app.ts';
 import type { OperatorVerifier } from '../http/admin-mount.ts';
 import { createLogger } from '../http/logging.ts';
+import { createMetrics } from '../http/metrics.ts';
+import type { RosterMetrics } from '../http/metrics.ts';
+import { createMetricsServer } from '../http/metrics-mount.ts';
 import type { Mount } from '../http/mount.ts';
 import type { ListeningAddress, RosterHttpServer } from '../http/server.ts';
 import type { ScimHandler } from '../http/types.ts';
@@ -17,6 +20,9 @@ import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
 import { startAuditPruner } from './audit-retention.ts';
+import { startOutboxPruner } from './events-retention.ts';
+import { createEventDispatcher } from './subscriptions.ts';
+import type { EventHandler, SubscribeOptions, Subscription } from './subscriptions.ts';
 import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
 import { createTenantsService } from './tenants-service.ts';
@@ -57,15 +63,24 @@ export interface Roster {
   readonly store: Store;
   readonly directory: DirectoryServices;
   readonly tenants: TenantsService;
+  /** Prometheus metrics (docs/metrics.md); undefined with `--metrics off`. Register more in `metrics.registry`. */
+  readonly metrics: RosterMetrics | undefined;
   /** The transport (its own `node:http` server, not yet listening). */
   readonly http: RosterHttpServer;
   /** Every mount behind one `(req, res)` listener, for a host application's `node:http` server. */
   readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts Roster's own server on `config.host:config.port`. */
+  /** Starts Roster's own server on `config.host:config.port` (and the metrics listener when `--metrics-port` is set). */
   listen(): Promise<ListeningAddress>;
   /** The public base URL (`--public-url`, else `http://localhost:<port>`). */
   publicUrl(): string;
-  /** Graceful shutdown (docs/reliability.md CF-6): drains requests, then closes the store. */
+  /**
+   * A durable in-process subscriber of the outbox (docs/embedding.md "Events in process"):
+   * at least once, in commit order, its cursor advanced after `handler` resolves.
+   */
+  subscribe(opts: SubscribeOptions, handler: EventHandler): Subscription;
+  /** `handler` for events of `type` (`*` = all), on the subscriber named `default`. */
+  on(type: string, handler: EventHandler): Subscription;
+  /** Graceful shutdown (docs/reliability.md CF-6): drains requests, stops the subscribers, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -76,16 +91,28 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
+  // docs/events.md "Retention". Webhook delivery passes its own `keepFrom` (the oldest event it still owes).
+  const outboxPruner = startOutboxPruner({ store, retentionMs: config.eventsRetentionMs, logger });
+  const events = createEventDispatcher({ store, logger, pollMs: config.eventsPollIntervalMs, stopTimeoutMs: config.shutdownTimeoutMs });
+  const metrics = config.metrics ? createMetrics({ store, subscriberLag: () => events.lag() }) : undefined;
+  const metricsServer = metrics !== undefined && config.metricsPort > 0
+    ? createMetricsServer(metrics.registry, (err) => logger.error({ err }, 'metrics scrape failed'))
+    : undefined;
   const http = createHttpApp({
     config,
     logger,
     store,
     scimHandler,
     verifyOperator: parts.verifyOperator ?? storeOperatorVerifier(store),
+    ...(metrics !== undefined ? { metrics } : {}),
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
+      await metricsServer?.close();
+      metrics?.close();
+      await events.close();
       await pruner.stop();
+      await outboxPruner.stop();
       await store.close();
     },
   });
@@ -97,8 +124,21 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     tenants: createTenantsService(store, config, () => http.publicUrl()),
     http,
     requestListener: http.requestListener,
-    listen: () => http.listen(),
+    metrics,
+    listen: async () => {
+      const addr = await http.listen();
+      try {
+        await metricsServer?.listen(config.metricsPort, config.metricsHost);
+      } catch (e) {
+        // Both or neither: a Roster whose metrics port is taken does not half-start.
+        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+        throw new Error(`the metrics listener (--metrics-port) on ${config.metricsHost}:${config.metricsPort}: ${(e as Error).message}`);
+      }
+      return addr;
+    },
     publicUrl: () => http.publicUrl(),
+    subscribe: (opts, handler) => events.subscribe(opts, handler),
+    on: (type, handler) => events.on(type, handler),
     close: () => http.close(),
   };
 }

@@ -39,6 +39,10 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     logger.warn({ err: e }, 'could not record the public URL in the database; the CLI will print its default');
   }
   logger.info({ host: addr.host, port: addr.port, url: addr.url }, `Roster listening on ${addr.url}`);
+  if (config.metrics) {
+    const at = config.metricsPort > 0 ? `http://${config.metricsHost}:${config.metricsPort}/metrics` : `${addr.url}/metrics (operator token)`;
+    logger.info({ metrics: at }, `Prometheus metrics at ${at}`); // docs/metrics.md
+  }
   const dbFlag = config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
   logger.info(
     { scimBaseUrl: `${publicUrl}/scim/v2`, tenantScimBaseUrl: `${publicUrl}/scim/v2/{tenantId}` },

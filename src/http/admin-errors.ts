@@ -14,6 +14,7 @@ export const ADMIN_ERRORS = Object.freeze({
   not_found: { status: 404, message: 'No such endpoint' },
   conflict: { status: 409, message: 'The request conflicts with the current state' },
   managed_by_idp: { status: 409, message: "The tenant's identity provider manages this; change it there" },
+  cursor_expired: { status: 410, message: 'The cursor points before the oldest event kept; events were pruned (docs/events.md "Retention")' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   method_not_allowed: { status: 405, message: 'Method not allowed here' },
   internal: { status: 500, message: 'Internal server error; the request id identifies it in the server log' },

@@ -9,6 +9,7 @@
  * - the permission catalogue, a tenant's roles, their members and grants (`admin-roles.ts`).
  * - a tenant's audit log, paged and exported (`admin-audit.ts`).
  * - a tenant's sync health (`admin-health.ts`).
+ * - the events feed, of a tenant or of all tenants (`admin-events.ts`, docs/events.md).
  *
  * Paths and methods come from one table (`admin-routes.ts`): anything else is 404 or
  * 405 before a handler runs.
@@ -22,6 +23,7 @@ import type { Store } from '../store/store.ts';
 import { routeTenantAudit, STREAMED } from './admin-audit.ts';
 import { AdminReply } from './admin-body.ts';
 import { AdminError, sendAdminError } from './admin-errors.ts';
+import { routeEvents } from './admin-events.ts';
 import { allowOf, matchAdminRoute } from './admin-routes.ts';
 import type { AdminRoute } from './admin-routes.ts';
 import { routeTenants } from './admin-tenants.ts';
@@ -110,6 +112,8 @@ async function route(
   if (roles !== undefined) return roles;
   const audit = await routeTenantAudit(deps.store, method, segments, ctx, res);
   if (audit !== undefined) return audit;
+  const events = await routeEvents(deps.store, method, segments, ctx);
+  if (events !== undefined) return events;
   const health = await routeTenantHealth(deps.store, method, segments);
   if (health !== undefined) return health;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);

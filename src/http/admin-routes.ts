@@ -35,6 +35,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = Object.freeze([
   { path: '/tenants/{tenantId}/audit', methods: ['GET'] },
   { path: '/tenants/{tenantId}/audit/export', methods: ['GET'] },
   { path: '/tenants/{tenantId}/health', methods: ['GET'] },
+  { path: '/tenants/{tenantId}/events', methods: ['GET'] },
+  { path: '/events', methods: ['GET'] },
 ]);
 
 /** The route a path's segments match (a literal segment wins over a `{param}`), with its parameters. */

@@ -10,6 +10,8 @@ import type { Store } from '../store/store.ts';
 import { createAdminMount } from './admin-mount.ts';
 import type { OperatorVerifier } from './admin-mount.ts';
 import { createHealthMounts } from './health-mount.ts';
+import type { RosterMetrics } from './metrics.ts';
+import { createMetricsMount } from './metrics-mount.ts';
 import type { Mount } from './mount.ts';
 import { createRouter } from './router.ts';
 import { createScimMount } from './scim-mount.ts';
@@ -50,6 +52,8 @@ export interface HttpAppDeps {
   readonly verifyOperator: OperatorVerifier;
   /** More mounts (the console), each at its own prefix. */
   readonly extraMounts?: readonly Mount[];
+  /** Prometheus metrics (docs/metrics.md); `/metrics` is mounted here when `config.metricsPort` is 0. */
+  readonly metrics?: RosterMetrics;
   readonly publicUrlFor?: (port: number) => string;
   /** Runs once the server has closed every connection (closes the store). */
   readonly onClosed?: () => Promise<void>;
@@ -60,8 +64,9 @@ export function createHttpApp(deps: HttpAppDeps): RosterHttpServer {
   const { config, store } = deps;
   const mounts: Mount[] = [
     ...createHealthMounts(() => store.ping()),
-    createScimMount({ config, store, scimHandler: deps.scimHandler }),
+    createScimMount({ config, store, scimHandler: deps.scimHandler, ...(deps.metrics !== undefined ? { observe: deps.metrics.observeScim } : {}) }),
     createAdminMount({ config, store, verifyOperator: deps.verifyOperator }),
+    ...(deps.metrics !== undefined && config.metricsPort === 0 ? [createMetricsMount(deps.metrics.registry, deps.verifyOperator)] : []),
     ...(deps.extraMounts ?? []),
   ];
   return createHttpServer({

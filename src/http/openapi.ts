@@ -91,6 +91,16 @@ const schemas: Record<string, Json> = {
       outcome: str(), status: { type: 'integer' }, normalisations: arrayOf(str()),
     },
   },
+  Event: obj({
+    id: str('Globally unique and stable: the idempotency key.'), type: str('user.created, role.member_added … (docs/audit.md)'),
+    tenantId: str(), sequence: { type: 'integer', description: 'Per tenant, strictly increasing.' }, occurredAt: time('When it committed.'),
+    payload: { type: 'object', description: 'The platform-side view; never a password, key or filter.' },
+  }),
+  EventPage: obj({
+    events: arrayOf(ref('Event')),
+    next: str('Opaque cursor: pass as `after` to read on (also at the end, to poll).'),
+    hasMore: { type: 'boolean' },
+  }),
   Health: obj({
     lastRequestAt: time('The latest SCIM request.', true),
     hours: arrayOf(obj({ hour: time('Start of the UTC hour.'), requests: { type: 'integer' }, errors: { type: 'integer' } })),
@@ -103,6 +113,12 @@ const auditFilters = [
   query('resourceType', 'User, Group, ScimSetup, Tenant …'), query('resourceId', 'One resource.'), query('actor', 'An actor id.'),
   query('operation', 'create, patch, delete, suspend …'), query('outcome', 'success, refused, failed.'),
   query('since', 'From this time (ISO 8601).'), query('until', 'Before this time (ISO 8601).'),
+];
+
+const feedParams = [
+  query('after', 'Cursor: the `next` of a previous page; absent: from the oldest kept event.'),
+  query('types', 'Comma-separated event types (at most 64).'),
+  query('limit', 'Page size (1–1000, default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
 ];
 
 const paths: Record<string, Json> = {
@@ -189,6 +205,13 @@ const paths: Record<string, Json> = {
     }, { parameters: [...auditFilters, query('format', 'ndjson (default) or csv.', { type: 'string', enum: ['ndjson', 'csv'] })] }),
   },
   '/tenants/{tenantId}/health': { parameters: [TENANT], get: op('Sync health', { 200: json(ref('Health'), 'Requests and errors') }) },
+  '/tenants/{tenantId}/events': {
+    parameters: [TENANT],
+    get: op("The tenant's events feed, by sequence (docs/events.md)", { 200: json(ref('EventPage'), 'A page'), ...errors(400, 410) }, { parameters: feedParams }),
+  },
+  '/events': {
+    get: op('The events feed of every tenant, in commit order (docs/events.md)', { 200: json(ref('EventPage'), 'A page'), ...errors(400, 410) }, { parameters: feedParams }),
+  },
 };
 
 /** The document, with the server URL this API is served at. */
@@ -206,7 +229,7 @@ export function openApiDocument(publicUrl: string): Json {
     components: {
       securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer', description: 'An operator token (`roster admin-token create`); SCIM keys do not work here.' } },
       schemas,
-      responses: Object.fromEntries([400, 401, 404, 405, 409].map((c) => [`E${c}`, json(ref('Error'), `Error ${c}`)])),
+      responses: Object.fromEntries([400, 401, 404, 405, 409, 410].map((c) => [`E${c}`, json(ref('Error'), `Error ${c}`)])),
     },
   };
 }

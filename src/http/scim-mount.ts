@@ -4,6 +4,7 @@
  * parsing, then the SCIM handler (`scim-routes.ts`, through the tenant's
  * identity-provider profile). Every error is an RFC 7644 §3.12 Error body.
  */
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -20,6 +21,8 @@ import { TenantLimiter } from './limits.ts';
 import type { Mount } from './mount.ts';
 import { sendError, sendJson, sendStream, SCIM_CONTENT_TYPE, toScimError } from './render.ts';
 import { matchRoute, SCIM_PREFIX } from './route.ts';
+import { scimRouteTemplate } from './route-template.ts';
+import type { ScimRequestSample } from './route-template.ts';
 import type { ScimHandler, ScimRequest } from './types.ts';
 
 /** What the SCIM mount needs. */
@@ -29,6 +32,8 @@ export interface ScimMountDeps {
   readonly scimHandler: ScimHandler;
   /** Sync-health counters (docs/audit.md "Sync health"); default: the mount's own. */
   readonly requestStats?: RequestStats;
+  /** Told about every answered request, by route template (docs/metrics.md); default: nobody. */
+  readonly observe?: (sample: ScimRequestSample) => void;
 }
 
 const SCIM_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
@@ -59,8 +64,16 @@ export function createScimMount(deps: ScimMountDeps): Mount {
       };
       let tenant: Tenant | undefined;
       let urlTenantId: string | undefined;
+      const route = matchRoute(ctx.pathname);
+      if (deps.observe !== undefined) {
+        const observe = deps.observe;
+        const started = performance.now();
+        res.once('close', () => observe({
+          route: scimRouteTemplate(route), method: req.method ?? 'GET', status: res.statusCode, idp: tenant?.idp ?? 'none',
+          seconds: (performance.now() - started) / 1000,
+        }));
+      }
       try {
-        const route = matchRoute(ctx.pathname);
         if (route.kind === 'scim') urlTenantId = route.tenantId;
         const method = req.method ?? 'GET';
         if (route.kind === 'badPath') throw invalidSyntax('The request path is not valid percent-encoding');

@@ -393,5 +393,47 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       await s.deleteTenant(a.id);
       assert.deepEqual(await s.listIgnoredInput(a.id), []);
     }));
+
+    it('orders the event feed by commit across tenants, prunes only a prefix, stores subscriber cursors (docs/events.md)', withStore(async (s) => {
+      const tenants = [tenant(), tenant(), tenant()];
+      const committed: string[] = [];
+      let wakes = 0;
+      const unobserve = s.observe({ committed: () => { wakes++; } });
+      // Concurrent writers: the global order must be the commit order, each tenant's sequence gap-free.
+      await Promise.all(Array.from({ length: 30 }, (_, i) => s.transaction(async (tx) => {
+        const id = `feed-${i}`;
+        await new Promise((r) => setImmediate(r));
+        await tx.appendEvents(tenants[i % 3]!.id, [], [{ id, type: i % 2 === 0 ? 'user.created' : 'user.deleted', occurredAt: i < 10 ? T0 : '2024-06-01T00:00:00.000Z', payload: { i } }]);
+        committed.push(id);
+      })));
+      unobserve();
+      assert.ok(wakes >= 30, 'observers hear every commit');
+      const all = await s.readEventFeed({ after: 0, limit: 100 });
+      assert.deepEqual(all.events.map((e) => e.id), committed);
+      assert.deepEqual(all.events.map((e) => e.gseq), Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual([all.firstKept, all.last], [1, 30]);
+      for (const t of tenants) {
+        const mine = await s.readEventFeed({ tenantId: t.id, after: 0, limit: 100 });
+        assert.deepEqual(mine.events.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => i + 1));
+        assert.deepEqual(mine.events.map((e) => e.id), committed.filter((id) => mine.events.some((e) => e.id === id)));
+      }
+      const deleted = await s.readEventFeed({ after: 5, types: ['user.deleted'], limit: 3 });
+      assert.ok(deleted.events.every((e) => e.type === 'user.deleted' && e.gseq > 5) && deleted.events.length === 3);
+      // Prune what is older than March, but not from gseq 4 on; then all old ones. Only a prefix goes.
+      assert.equal(await s.pruneOutboxEvents('2024-03-01T00:00:00.000Z', 100, 4), 3);
+      const old = (await s.readEventFeed({ after: 0, limit: 100 })).events.filter((e) => e.occurredAt === T0).length;
+      const pruned = await s.pruneOutboxEvents('2024-03-01T00:00:00.000Z', 100);
+      const kept = await s.readEventFeed({ after: 0, limit: 100 });
+      assert.ok(pruned <= old);
+      assert.equal(kept.firstKept, kept.events[0]!.gseq);
+      assert.deepEqual(kept.events.map((e) => e.gseq), Array.from({ length: 30 - kept.firstKept + 1 }, (_, i) => kept.firstKept + i), 'a suffix is kept');
+      assert.equal(kept.last, 30);
+      assert.equal(await s.subscribers.get('sub'), undefined);
+      await s.subscribers.set('sub', 9);
+      await s.subscribers.set('sub', 3);
+      assert.equal(await s.subscribers.get('sub'), 3);
+      assert.equal(await s.subscribers.get('other'), undefined);
+      assert.deepEqual(Object.keys(s.stats()).sort(), ['readQueued', 'readers', 'writeWaiting']);
+    }));
   });
 }

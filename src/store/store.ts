@@ -141,6 +141,61 @@ export interface EventPage {
 }
 
 /**
+ * A page of the event feed (docs/events.md): one tenant's events by `seq`, or every
+ * tenant's by `gseq` (the global commit order), after `after` (0 = from the oldest kept).
+ */
+export interface FeedQuery {
+  /** One tenant's feed; absent = all tenants. */
+  readonly tenantId?: string;
+  /** The last position the reader has (a `seq` for a tenant feed, a `gseq` for all tenants). */
+  readonly after: number;
+  /** Only these event types (absent or empty = every type). */
+  readonly types?: readonly string[];
+  readonly limit: number;
+}
+
+/** An outbox event with its position in the all-tenants order. */
+export interface FeedEvent extends OutboxEvent {
+  /** Global, strictly increasing in commit order, gap-free (never reused after pruning). */
+  readonly gseq: number;
+}
+
+/** One page of the feed, read in one snapshot with the bounds of what is kept. */
+export interface FeedPage {
+  readonly events: FeedEvent[];
+  /** The oldest position still stored (the last assigned + 1 when nothing is stored). */
+  readonly firstKept: number;
+  /** The last position assigned so far (0 when none). */
+  readonly last: number;
+}
+
+/** Where an in-process subscriber is in the all-tenants feed (docs/embedding.md). */
+export interface SubscriberCursors {
+  /** The subscriber's last handled `gseq`, or undefined for a new subscriber. */
+  get(name: string): Promise<number | undefined>;
+  /** Stores the subscriber's position (as given: a database restored from an older copy moves it back). */
+  set(name: string, gseq: number): Promise<void>;
+}
+
+/** What the store reports to an observer (docs/metrics.md). */
+export interface StoreObserver {
+  /** After every committed write transaction of this store object (in-process wake-ups). */
+  readonly committed?: () => void;
+  /** A write waited `ms` for the writer; `refused` when the bounded queue turned it away (RL-8). */
+  readonly writeWait?: (ms: number, refused: boolean) => void;
+}
+
+/** Gauges of the store's queues and pools, read when metrics are scraped. */
+export interface StoreStats {
+  /** Writes waiting for the writer in this process. */
+  readonly writeWaiting: number;
+  /** Reads queued for a reader worker or pooled connection. */
+  readonly readQueued: number;
+  /** Reader workers or pooled connections open. */
+  readonly readers: number;
+}
+
+/**
  * Filters of the audit query (admin API `GET …/audit`, docs/audit.md "Reading the
  * audit"), combined with AND. `since` is inclusive and `until` exclusive, both ISO
  * 8601 UTC as stored (`Date.prototype.toISOString`); `actor` is the actor's id.
@@ -374,6 +429,20 @@ export interface Store extends StoreTx {
   listAuditEvents(tenantId: string, page: AuditPage): Promise<AuditEvent[]>;
   /** The tenant's outbox events by `seq` (docs/audit.md). */
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]>;
+  /** A page of the event feed with the bounds of what is kept, in one snapshot (docs/events.md). */
+  readEventFeed(query: FeedQuery): Promise<FeedPage>;
+  /**
+   * Deletes at most `limit` of the oldest outbox rows (any tenant) that occurred before
+   * `before`, never one at or after `keepFrom` (a `gseq` a reader still needs), and only
+   * a prefix of the global order: a row is deleted only if every older row is. Returns how many.
+   */
+  pruneOutboxEvents(before: string, limit: number, keepFrom?: number): Promise<number>;
+  /** Durable cursors of in-process subscribers. */
+  readonly subscribers: SubscriberCursors;
+  /** Registers an observer; returns its removal. */
+  observe(observer: StoreObserver): () => void;
+  /** The queues and pools now. */
+  stats(): StoreStats;
 
   /** A server secret (e.g. for signing cursors), created once and shared by every process. */
   secret(name: string): Promise<Buffer>;

@@ -86,7 +86,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     throw e;
   }
   const { store, http } = server;
-  const { port, url } = await http.listen();
+  let listening: Awaited<ReturnType<Roster['listen']>>;
+  try {
+    listening = await server.listen(); // the Roster's listen: also the metrics listener of --metrics-port
+  } catch (e) {
+    await server.close().finally(() => rmSync(dir, { recursive: true, force: true }));
+    throw e;
+  }
+  const { port, url } = listening;
   const publicConfig = { ...config, publicUrl: http.publicUrl() };
   let closed: Promise<void> | undefined;
   return {

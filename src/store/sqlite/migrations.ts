@@ -368,7 +368,32 @@ export const migrations: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    version: 14,
+    version: 11,
+    name: 'event feed and subscribers',
+    // docs/events.md: `gseq` numbers every outbox row across tenants in commit order (the
+    // writer lock serialises writers), from the one-row counter `event_feed`, so the
+    // all-tenants feed has a gap-free global order that pruning never rewinds (a rowid
+    // could be reused once every row is pruned). Existing rows keep their insertion order.
+    // `event_subscribers`: the durable cursor (a `gseq`) of each in-process subscriber
+    // (docs/embedding.md "Events in process"), advanced only after its handler resolved.
+    sql: `
+      ALTER TABLE outbox_events ADD COLUMN gseq INTEGER;
+      UPDATE outbox_events SET gseq = rowid;
+      CREATE UNIQUE INDEX outbox_events_gseq ON outbox_events (gseq);
+      CREATE TABLE event_feed (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        gseq INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO event_feed (id, gseq) SELECT 1, coalesce(max(gseq), 0) FROM outbox_events;
+      CREATE TABLE event_subscribers (
+        name       TEXT PRIMARY KEY,
+        gseq       INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 12,
     name: 'api key last use',
     // docs/scim-api.md "API keys": when each key last authenticated a request, for the
     // admin API's key list. Written from memory at most every few seconds (with the

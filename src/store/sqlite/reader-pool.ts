@@ -78,6 +78,8 @@ export interface ReaderPoolStats {
   readonly workers: number;
   /** Workers terminated or lost (overrun, crash) and replaced. */
   readonly replaced: number;
+  /** Jobs waiting for a worker now. */
+  readonly queued: number;
 }
 
 interface Pending {
@@ -134,7 +136,7 @@ export class ReaderPool {
   }
 
   stats(): ReaderPoolStats {
-    return { jobs: this.#jobs, workers: this.#live.size, replaced: this.#replaced };
+    return { jobs: this.#jobs, workers: this.#live.size, replaced: this.#replaced, queued: this.#queue.length };
   }
 
   /**

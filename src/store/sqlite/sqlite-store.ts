@@ -8,6 +8,7 @@
  * on during writes). See docs/storage.md.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { serviceUnavailable } from '../../scim/errors.ts';
 import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { durability, migrate, openConnection } from './connection.ts';
@@ -20,11 +21,11 @@ import { DEFAULT_READER_WORKERS, ReaderPool, routeQuery } from './reader-pool.ts
 import type { ReaderPoolStats } from './reader-pool.ts';
 import { KEY_COLUMNS, SqliteOps, toKey } from './sqlite-ops.ts';
 import type { KeyRow } from './sqlite-ops.ts';
-import { listAudit, listOutbox, pruneAudit } from './events.ts';
+import { listAudit, listOutbox, pruneAudit, pruneOutbox, readFeed, setSubscriberCursor, subscriberCursor } from './events.ts';
 import { readHealth, recordStats } from './request-stats.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
-import type { AuditEvent, AuditPage, EventPage, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreTx } from '../store.ts';
+import type { AuditEvent, AuditPage, EventPage, FeedPage, FeedQuery, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreObserver, StoreStats, StoreTx, SubscriberCursors } from '../store.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -113,6 +114,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #rstmts: StatementCache;
   readonly #pool: ReaderPool | undefined;
   #closed = false;
+  readonly #observers = new Set<StoreObserver>();
 
   constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex, pool?: ReaderPool) {
     this.file = file;
@@ -149,7 +151,15 @@ class SqliteStoreImpl implements SqliteStore {
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     this.#open();
-    const release = await this.#mutex.acquire();
+    const waitStart = this.#observers.size > 0 ? performance.now() : 0;
+    let release: () => void;
+    try {
+      release = await this.#mutex.acquire();
+    } catch (e) {
+      this.#notifyWait(waitStart, true);
+      throw e;
+    }
+    this.#notifyWait(waitStart, false);
     const db = this.#writer.db;
     let active = true;
     // A view of the writer that refuses use after the transaction ended.
@@ -183,6 +193,7 @@ class SqliteStoreImpl implements SqliteStore {
       try {
         const result = await fn(tx);
         db.exec('COMMIT');
+        for (const o of this.#observers) o.committed?.();
         return result;
       } finally {
         active = false;
@@ -194,6 +205,12 @@ class SqliteStoreImpl implements SqliteStore {
     } finally {
       release();
     }
+  }
+
+  #notifyWait(start: number, refused: boolean): void {
+    if (this.#observers.size === 0) return;
+    const ms = performance.now() - start;
+    for (const o of this.#observers) o.writeWait?.(ms, refused);
   }
 
   /** A single write outside an explicit transaction is its own transaction. */
@@ -344,6 +361,30 @@ class SqliteStoreImpl implements SqliteStore {
 
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]> {
     return this.#read(() => listOutbox(this.#rstmts, tenantId, page));
+  }
+
+  readEventFeed(query: FeedQuery): Promise<FeedPage> {
+    // One read transaction: the rows and the kept bounds from one snapshot (docs/events.md).
+    return this.#read(() => this.#reader.db.transaction(() => readFeed(this.#rstmts, query))());
+  }
+
+  pruneOutboxEvents(before: string, limit: number, keepFrom?: number): Promise<number> {
+    return this.#write(() => pruneOutbox(this.#wstmts, before, limit, keepFrom));
+  }
+
+  readonly subscribers: SubscriberCursors = {
+    get: (name) => this.#read(() => subscriberCursor(this.#rstmts, name)),
+    set: (name, gseq) => this.#write(() => setSubscriberCursor(this.#wstmts, name, gseq, new Date().toISOString())),
+  };
+
+  observe(observer: StoreObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  stats(): StoreStats {
+    const pool = this.#pool?.stats();
+    return { writeWaiting: this.#mutex.waiting, readQueued: pool?.queued ?? 0, readers: pool?.workers ?? 0 };
   }
 
   async secret(name: string): Promise<Buffer> {

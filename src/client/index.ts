@@ -10,8 +10,8 @@
  */
 import { AdminApiError } from './errors.ts';
 import type {
-  AdminAccess, AdminAuditEvent, AdminEvent, AdminKey, AdminMember, AdminPermission, AdminRole, AdminTenant, AdminUser,
-  AdminWebhook, EventsPage, Page,
+  AdminAccess, AdminAuditEvent, AdminCreatedTenant, AdminDeletedSetup, AdminEvent, AdminIssuedKey, AdminKey, AdminMember,
+  AdminPermission, AdminRole, AdminTenant, AdminUser, AdminWebhook, EventsPage, Page,
 } from './types.ts';
 
 export { AdminApiError, isAdminApiError } from './errors.ts';
@@ -65,11 +65,23 @@ export interface AdminClient {
     list(): Promise<AdminTenant[]>;
     /** The tenant, or `not_found`. */
     get(tenantId: string): Promise<AdminTenant>;
-    setDeprovision(tenantId: string, policy: 'deactivate' | 'delete'): Promise<{ id: string; deprovision: string }>;
+    /** A tenant with its SCIM setup; the first key is in the answer only. */
+    create(tenant: { name: string; idp: string; deprovision?: 'deactivate' | 'delete' }): Promise<AdminCreatedTenant>;
+    update(tenantId: string, change: { name?: string; idp?: string; deprovision?: 'deactivate' | 'delete' }): Promise<AdminTenant>;
+    setDeprovision(tenantId: string, policy: 'deactivate' | 'delete'): Promise<AdminTenant>;
+    /** Ends provisioning: keys revoked at once, `users` applied to what the identity provider provisioned. */
+    deleteSetup(tenantId: string, users: 'keep' | 'deactivate' | 'delete'): Promise<AdminDeletedSetup>;
+    /** Erases the tenant with its keys, users and roles (its audit stays). */
+    delete(tenantId: string): Promise<void>;
   };
   readonly keys: {
-    /** The tenant's keys, masked (creating and rotating keys is the CLI's: docs/cli.md). */
+    /** The tenant's keys, masked. */
     list(tenantId: string): Promise<readonly AdminKey[]>;
+    /** One more key; the plaintext is in the answer only. */
+    create(tenantId: string): Promise<AdminIssuedKey>;
+    /** A new key; the others expire after `graceSeconds` (default 0: at once). */
+    rotate(tenantId: string, opts?: { graceSeconds?: number }): Promise<AdminIssuedKey & { previousKeysExpireAt: string }>;
+    revoke(tenantId: string, keyId: string): Promise<AdminKey>;
   };
   readonly users: {
     list(tenantId: string, opts?: PageOptions & { userName?: string }): Promise<Page<AdminUser>>;
@@ -161,12 +173,14 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
 
   const tenants: AdminClient['tenants'] = {
     list: async () => (await call<{ tenants: AdminTenant[] }>('GET', '/tenants')).tenants,
-    async get(tenantId) {
-      const t = (await tenants.list()).find((x) => x.id === tenantId);
-      if (t === undefined) throw new AdminApiError(404, 'not_found', 'No such tenant');
-      return t;
-    },
+    get: (tenantId) => call('GET', `/tenants/${seg(tenantId)}`),
+    create: (t) => call('POST', '/tenants', {}, t),
+    update: (tenantId, change) => call('PATCH', `/tenants/${seg(tenantId)}`, {}, change),
     setDeprovision: (tenantId, policy) => call('PATCH', `/tenants/${seg(tenantId)}`, {}, { deprovision: policy }),
+    deleteSetup: (tenantId, users) => call('DELETE', `/tenants/${seg(tenantId)}/scim`, { users }),
+    async delete(tenantId) {
+      await call('DELETE', `/tenants/${seg(tenantId)}`);
+    },
   };
 
   const users: AdminClient['users'] = {
@@ -211,7 +225,12 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
 
   return {
     tenants,
-    keys: { list: async (tenantId) => (await tenants.get(tenantId)).keys },
+    keys: {
+      list: async (tenantId) => (await call<{ keys: AdminKey[] }>('GET', `/tenants/${seg(tenantId)}/keys`)).keys,
+      create: (tenantId) => call('POST', `/tenants/${seg(tenantId)}/keys`, {}, {}),
+      rotate: (tenantId, o = {}) => call('POST', `/tenants/${seg(tenantId)}/keys/rotate`, {}, o),
+      revoke: (tenantId, keyId) => call('DELETE', `/tenants/${seg(tenantId)}/keys/${seg(keyId)}`),
+    },
     users,
     roles: {
       async list(tenantId, o = {}) {

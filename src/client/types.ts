@@ -5,11 +5,35 @@
 
 /** A masked API key: never the secret. */
 export interface AdminKey {
-  /** `roster_…****abcd`: the key's id and last 4 characters. */
+  /** The key's public id part. */
+  readonly id: string;
+  /** `roster_<id>_…abcd`: the key's id and last 4 characters. */
   readonly key: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
+  /** When it last authenticated a SCIM request (recorded every few seconds), null if never. */
+  readonly lastUsedAt: string | null;
   readonly active: boolean;
+}
+
+/** A key just issued: `apiKey` is the plaintext, in this answer only. */
+export interface AdminIssuedKey extends AdminKey {
+  readonly apiKey: string;
+}
+
+/** A tenant just created: its first key in plaintext, in this answer only. */
+export interface AdminCreatedTenant extends AdminTenant {
+  readonly apiKey: string;
+}
+
+/** What deleting a SCIM setup did (docs/scim-api.md "Deleting a SCIM setup"). */
+export interface AdminDeletedSetup {
+  readonly tenantId: string;
+  readonly users: 'keep' | 'deactivate' | 'delete';
+  readonly revokedKeys: number;
+  readonly usersAffected: number;
+  readonly rolesAffected: number;
+  readonly deletedAt: string;
 }
 
 /** A tenant with its SCIM base URL and keys. */
@@ -19,6 +43,9 @@ export interface AdminTenant {
   readonly idp: string;
   readonly createdAt: string;
   readonly scimBaseUrl: string;
+  readonly deprovision: 'deactivate' | 'delete';
+  /** Whether a live key can reach the SCIM endpoint. */
+  readonly scimEnabled: boolean;
   readonly keys: readonly AdminKey[];
 }
 

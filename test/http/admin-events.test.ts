@@ -35,7 +35,9 @@ async function drain(path: string, limit: number, cursor: string | undefined, be
     cursor = r.body.next as string;
     assert.equal(typeof cursor, 'string', 'next is always there');
     if (!r.body.hasMore) return { events, next: cursor };
-    await between();
+    // Writes between the first pages only: with more writes per page than the page holds,
+    // the reader would never reach the end.
+    if (pages < 3) await between();
   }
   throw new Error('the feed did not end');
 }

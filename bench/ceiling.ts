@@ -88,6 +88,7 @@ const rs = {
   byName: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) AND (r.name_fold IS NOT NULL AND r.name_fold = ?) ORDER BY r.id ASC LIMIT ? OFFSET ?`),
   page: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) ORDER BY r.id ASC LIMIT ? OFFSET ?`),
   after: r.prepare(`SELECT ${COLS} FROM resources r WHERE r.tenant_id = ? AND r.type = ? AND scim_live(r.rowid) AND r.id > ? ORDER BY r.id ASC LIMIT ? OFFSET ?`),
+  usersOver: r.prepare('SELECT j.value AS id FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = ? AND m.member_id = j.value LIMIT 1 OFFSET ?)'),
   platformRole: r.prepare('SELECT 1 FROM platform_roles WHERE tenant_id = ? AND id = ?'),
   platformUser: r.prepare('SELECT id, user_name, external_id, status, managed, suspended_at, deprovisioned_at FROM platform_users WHERE tenant_id = ? AND id = ?'),
   // The key lookup Roster runs on every request (store.findApiKeyWithTenant).
@@ -132,9 +133,15 @@ function groupJson(row: Row, members: readonly MemberRow[]): string {
   return `{"schemas":["${GROUP}"],"id":"${row.id}",${row.data.slice(1, -1)},"members":[${ms}],${meta('Group', row)}}`;
 }
 
-/** Users of a page with their groups, as Roster loads them (one IN-list query per page). */
+/**
+ * Users of a page with their groups, as Roster loads them: the probe for users in more
+ * groups than `--list-max-members` (default 1,000; their groups are left out), then one
+ * IN-list query per page.
+ */
 function usersWithGroups(rows: readonly Row[]): string[] {
-  const groups = rs.groupsOf.all(tenant, q(rows.map((x) => x.id))) as GroupOfUser[];
+  const ids = q(rows.map((x) => x.id));
+  rs.usersOver.all(ids, tenant, 1000);
+  const groups = rs.groupsOf.all(tenant, ids) as GroupOfUser[];
   const by = new Map<string, GroupOfUser[]>();
   for (const g of groups) (by.get(g.member_id) ?? by.set(g.member_id, []).get(g.member_id))?.push(g);
   return rows.map((x) => userJson(x, by.get(x.id) ?? []));

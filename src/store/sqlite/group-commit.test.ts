@@ -12,6 +12,9 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant, userRes } from '../store-contract.test-support.ts';
+import { openConnection } from './connection.ts';
+import { GroupCommit } from './group-commit.ts';
+import { Mutex } from './mutex.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import type { StoredResource } from '../store.ts';
@@ -106,5 +109,31 @@ describe('group commit', () => {
     await pending;
     await closed;
     assert.deepEqual(onDisk(file, tenantId), ['last']);
+  });
+
+  it('a failing COMMIT fails every transaction of its group: none resolves, nothing is on disk', async () => {
+    const file = join(dir, `db${++n}.db`);
+    const db = openConnection(file, { synchronous: 'FULL', busyTimeoutMs: 1000 });
+    // A deferred foreign key is checked at COMMIT: an orphan row makes the COMMIT itself fail.
+    db.exec('CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)');
+    const mutex = new Mutex();
+    const group = new GroupCommit(db, mutex, 16);
+    const run = async (sql: string): Promise<void> => {
+      const release = await mutex.acquire();
+      group.begin();
+      db.exec(sql);
+      group.keep();
+      await group.end(release, true);
+    };
+    const results = await Promise.allSettled([run('INSERT INTO p (id) VALUES (1)'), run('INSERT INTO c (id, p) VALUES (1, 99)')]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /FOREIGN KEY/);
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(db.prepare('SELECT (SELECT count(*) FROM p) AS p, (SELECT count(*) FROM c) AS c').get(), { p: 0, c: 0 });
+    assert.deepEqual(group.stats(), { commits: 0, transactions: 0 });
+    // The writer is usable again: the next group commits.
+    await run('INSERT INTO p (id) VALUES (2)');
+    assert.deepEqual(db.prepare('SELECT id FROM p').all(), [{ id: 2 }]);
+    db.close();
   });
 });

@@ -79,9 +79,28 @@ describe('group commit', () => {
       ),
     );
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.equal(commits(log), 1, 'one COMMIT for the group');
     assert.ok(log.includes('ROLLBACK TO unit_of_work'));
+    // The failure ends its group (committing `a`), so its caller goes on with the write lock free.
+    assert.equal(commits(log), 2);
+    assert.ok(log.indexOf('ROLLBACK TO unit_of_work') < log.indexOf('COMMIT'), 'b rolled back inside the group of a');
     assert.deepEqual(onDisk(file, tenantId), ['a', 'c']);
+    await store.close();
+  });
+
+  it('a failed transaction returns with the write lock free: another connection can write at once', async () => {
+    const { store, file, tenantId } = await open();
+    await assert.rejects(store.transaction(async (tx) => {
+      await tx.insertResource(user(tenantId, 'gone'));
+      throw new Error('refused');
+    }));
+    // Synchronously, before any later turn of the event loop (no busy wait: it would block this thread).
+    const other = new Database(file, { timeout: 0 });
+    try {
+      other.exec('CREATE TABLE lock_probe (x INTEGER)');
+    } finally {
+      other.close();
+    }
+    assert.deepEqual(onDisk(file, tenantId), []);
     await store.close();
   });
 

@@ -95,7 +95,7 @@ export class GroupCommit {
 
   /**
    * Ends the holder's turn and releases the mutex. The group is committed now when it
-   * is full or old, else at the end of this turn of the event loop. Resolves once the
+   * is full or old or this transaction failed, else at the end of this turn of the event loop. Resolves once the
    * transaction's writes are committed (at once for one that kept nothing: `kept`
    * false); rejects when the group's COMMIT failed.
    */
@@ -105,7 +105,9 @@ export class GroupCommit {
     try {
       if (group === undefined) return done;
       if (kept) done = new Promise<void>((resolve, reject) => void group.pending.push({ resolve, reject }));
-      if (group.units >= this.#max || this.#now() - group.startedAt >= GROUP_COMMIT_MAX_MS || !this.#db.inTransaction) this.#commit();
+      // A failed transaction ends its group at once: its caller learns of the failure with
+      // the write lock released (nothing of a group is held open past a refusal).
+      if (!kept || group.units >= this.#max || this.#now() - group.startedAt >= GROUP_COMMIT_MAX_MS || !this.#db.inTransaction) this.#commit();
       else if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => void this.#flush());

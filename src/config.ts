@@ -66,6 +66,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly sqliteSynchronous: SynchronousMode;
   readonly sqliteBusyTimeoutMs: number;
+  readonly sqliteGroupCommit: number;
   readonly queryTimeoutMs: number;
   readonly readerWorkers: number;
   readonly writeQueueMax: number;
@@ -194,6 +195,8 @@ export const SETTINGS = [
     description: 'SQLite durability: FULL survives power loss; NORMAL is faster but may lose the last commits on an OS crash or power loss (never corrupts; CF-2).', parse: parseChoice(SYNCHRONOUS_MODES) }),
   setting({ key: 'sqliteBusyTimeoutMs', flag: 'sqlite-busy-timeout', env: ['ROSTER_SQLITE_BUSY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
     description: 'How long a SQLite writer waits for the write lock held by another process (CC-6).', parse: parseDuration(0, 10 * 60_000) }),
+  setting({ key: 'sqliteGroupCommit', flag: 'sqlite-group-commit', env: ['ROSTER_SQLITE_GROUP_COMMIT'], unit: 'count', metavar: 'N', default: 16, defaultText: '16',
+    description: 'Most write transactions one SQLite COMMIT (one fsync) covers: writes that reach the store in the same turn of the event loop share it, each still atomic and answered only once committed. 1 commits each alone (docs/storage.md "Group commit").', parse: parseInteger(1, 1000) }),
   setting({ key: 'queryTimeoutMs', flag: 'query-timeout', env: ['ROSTER_QUERY_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 2000, defaultText: '2s',
     description: 'Deadline of one list or search query; past it the request gets 503 with Retry-After. The server is busy until then, for every tenant (docs/storage.md "Query deadline").', parse: parseDuration(1, 10 * 60_000) }),
   setting({ key: 'readerWorkers', flag: 'reader-workers', env: ['ROSTER_READER_WORKERS'], unit: 'count', metavar: 'N', default: 1, defaultText: '1',

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.ts';
 
 /** The settings a store may read. */
 export type StoreConfig = Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> &
-  Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs'>>;
+  Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs' | 'sqliteGroupCommit'>>;
 
 /** Opens one kind of store from the config. */
 export type StoreOpener = (config: StoreConfig) => Promise<Store>;
@@ -34,6 +34,7 @@ export async function openSqliteFromConfig(config: StoreConfig): Promise<SqliteS
     ...(config.readerWorkers !== undefined ? { readerWorkers: config.readerWorkers } : {}),
     ...(config.writeQueueMax !== undefined ? { writeQueueMax: config.writeQueueMax } : {}),
     ...(config.writeQueueTimeoutMs !== undefined ? { writeQueueTimeoutMs: config.writeQueueTimeoutMs } : {}),
+    ...(config.sqliteGroupCommit !== undefined ? { groupCommit: config.sqliteGroupCommit } : {}),
   });
 }
 

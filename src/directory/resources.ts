@@ -7,7 +7,7 @@
  * applied to is still current (`patchResource`).
  */
 import { randomUUID } from 'node:crypto';
-import { notFound, preconditionFailed, serviceUnavailable } from '../scim/errors.ts';
+import { notFound, preconditionFailed } from '../scim/errors.ts';
 import { compareCodePoints } from '../scim/filter/evaluate.ts';
 import { applyPatch, patchNeedsMembers } from '../scim/patch/apply.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
@@ -235,9 +235,6 @@ export async function replaceResource(
   return out;
 }
 
-/** How many times a PATCH is applied when the resource keeps changing between read and write. */
-export const PATCH_ATTEMPTS = 3;
-
 /** A PATCH applied to one version of the resource: what to write if that version is still current. */
 interface PlannedPatch {
   readonly cur: LoadedResource;
@@ -274,10 +271,11 @@ function planPatch(
  * lastModified (§3.5.2.1/§3.5.2.2, docs/reliability.md CC-4, CC-8) and takes no write lock.
  *
  * The PATCH is read, applied and validated OUTSIDE the write transaction, so its CPU
- * work never holds the database write lock; the transaction only checks that the
- * stored version is still the one the PATCH was applied to, and writes. If another
- * writer got in between, the PATCH is applied again to the new version (nothing is
- * lost), at most `PATCH_ATTEMPTS` times; then 503 with Retry-After (docs/scim-api.md).
+ * work does not hold the database write lock; the transaction checks that the stored
+ * version is still the one the PATCH was applied to, and writes. If another writer got
+ * in between (committed, or earlier in the same group commit, docs/storage.md "Group
+ * commit"), the PATCH is applied again inside the transaction to the version it then
+ * writes: nothing is lost, and nothing can move again before the commit (docs/scim-api.md).
  */
 export async function patchResource(
   ctx: DirectoryContext, type: string, id: string, body: unknown, ifMatch: IfMatch, read: ReadOptions,
@@ -286,42 +284,45 @@ export async function patchResource(
   const kind = kindOf(rs);
   const ops = parsePatchRequest(body, { maxOperations: ctx.maxPatchOperations });
   const needsMembers = kind === 'Group' && patchNeedsMembers(ops);
-  const out = await patchAttempts(ctx, rs, type, id, ops, needsMembers, ifMatch, read);
+  const cur = await ctx.store.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
+  if (cur === undefined) throw missing(rs, id);
+  if (kind === 'Group') await refusePlatformRole(ctx.store, ctx.tenantId, id);
+  checkIfMatch(ifMatch, cur.version);
+  const plan = planPatch(ctx, rs, cur, ops, needsMembers);
+  let out: LoadedResource;
+  if (!plan.dataChanged && plan.membership === undefined) {
+    // Nothing to write: no transaction (§3.5.2.1: version and lastModified stay).
+    const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
+    out = needsRelations(kind, read) ? await getResource(ctx, type, id, read) : base;
+  } else {
+    out = await unitOfWork(ctx, async (uow) => writePatch(uow, ctx, rs, id, plan, read, (now) => replan(uow.tx, ctx, rs, now, ops, needsMembers, ifMatch)));
+  }
   // A suspended user stays suspended whatever `active` says (docs/scim-api.md "Suspension").
   if (kind === 'User' && out.data['active'] === true && patchSetsActive(ops)) await auditRefusedReactivation(ctx.store, ctx.tenantId, id, ctx.audit, 200, ctx.now);
   return out;
 }
 
-async function patchAttempts(
-  ctx: DirectoryContext, rs: ResourceSchema, type: string, id: string, ops: readonly PatchOperation[], needsMembers: boolean, ifMatch: IfMatch, read: ReadOptions,
-): Promise<LoadedResource> {
-  const kind = kindOf(rs);
-  for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
-    const cur = await ctx.store.getResource(ctx.tenantId, kind, id, { withMembers: needsMembers, withGroups: false });
-    if (cur === undefined) throw missing(rs, id);
-    if (kind === 'Group') await refusePlatformRole(ctx.store, ctx.tenantId, id);
-    checkIfMatch(ifMatch, cur.version);
-    const plan = planPatch(ctx, rs, cur, ops, needsMembers);
-    if (!plan.dataChanged && plan.membership === undefined) {
-      // Nothing to write: no transaction (§3.5.2.1: version and lastModified stay).
-      const { members: _m, groups: _g, sortValue: _s, ...base } = cur;
-      return needsRelations(kind, read) ? getResource(ctx, type, id, read) : base;
-    }
-    const done = await unitOfWork(ctx, async (uow) => writePatch(uow, ctx, rs, id, plan, read));
-    if (done !== undefined) return done;
-  }
-  throw serviceUnavailable(`The resource kept changing while this PATCH was applied (${PATCH_ATTEMPTS} attempts); retry.`);
+/** The PATCH applied again, inside the write transaction, to the version stored now. */
+async function replan(
+  tx: StoreTx, ctx: DirectoryContext, rs: ResourceSchema, now: LoadedResource, ops: readonly PatchOperation[], needsMembers: boolean, ifMatch: IfMatch,
+): Promise<PlannedPatch> {
+  const cur = needsMembers ? await tx.getResource(ctx.tenantId, now.type, now.id, { withMembers: true, withGroups: false }) : now;
+  if (cur === undefined) throw missing(rs, now.id);
+  if (kindOf(rs) === 'Group') await refusePlatformRole(tx, ctx.tenantId, now.id);
+  checkIfMatch(ifMatch, cur.version);
+  return planPatch(ctx, rs, cur, ops, needsMembers);
 }
 
-/** The write half of a PATCH; undefined when the stored version moved since `plan` was made. */
+/** The write half of a PATCH; `replan` applies it again when the stored version moved since `planned` was made. */
 async function writePatch(
-  uow: UnitOfWork, ctx: DirectoryContext, rs: ResourceSchema, id: string, plan: PlannedPatch, read: ReadOptions,
-): Promise<LoadedResource | undefined> {
+  uow: UnitOfWork, ctx: DirectoryContext, rs: ResourceSchema, id: string, planned: PlannedPatch, read: ReadOptions,
+  replanAt: (now: LoadedResource) => Promise<PlannedPatch>,
+): Promise<LoadedResource> {
   const { tx } = uow;
   const kind = kindOf(rs);
   const now = await tx.getResource(ctx.tenantId, kind, id, { withMembers: false, withGroups: false });
   if (now === undefined) throw missing(rs, id);
-  if (now.version !== plan.cur.version) return undefined;
+  const plan = now.version === planned.cur.version ? planned : await replanAt(now);
   let change = { added: [] as readonly string[], removed: [] as readonly string[] };
   if (plan.membership !== undefined) {
     const delta = await resolveDelta(tx, ctx.tenantId, id, plan.membership, ctx.ignoreMissingMembers);

@@ -160,6 +160,25 @@ describe('audit and outbox of SCIM writes', () => {
     }
   });
 
+  it('concurrent writes with refusals among them (group commit): a 409 leaves no change and no event, only its refused audit row', async () => {
+    const c = await tenant(srv);
+    // Twenty POSTs at once, ten of them repeating a userName: they share COMMITs
+    // (docs/storage.md "Group commit"); each duplicate rolls back to its own savepoint.
+    const names = Array.from({ length: 20 }, (_, i) => `dup${i % 10}`);
+    const statuses = (await Promise.all(names.map((n) => c.call('POST', '/Users', user(n))))).map((r) => r.status);
+    assert.deepEqual([...statuses].sort(), [...Array(10).fill(201), ...Array(10).fill(409)]);
+    const rows = await audit(c);
+    assert.equal(rows.filter((r) => r.outcome === 'success' && r.operation === 'create').length, 10);
+    assert.deepEqual(rows.filter((r) => r.outcome === 'refused').map((r) => [r.operation, r.status, r.change]), Array(10).fill(['create', 409, null]));
+    const events = await outbox(c);
+    assert.deepEqual(events.map((e) => e.type), Array(10).fill('user.created'));
+    assert.deepEqual(new Set(events.map((e) => (e.payload as { userName: string }).userName)), new Set(names));
+    gapless(await allAudit(c));
+    gapless(await allOutbox(c));
+    const listed = await c.call('GET', '/Users?count=100');
+    assert.equal(listed.body.totalResults, 10);
+  });
+
   it('adding 500 members: one audit row (bounded list, counts) and role.member_added batches of at most 100', async () => {
     const c = await tenant(srv);
     const ops = Array.from({ length: 500 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `u${i}`, data: user(`m${i}`) }));

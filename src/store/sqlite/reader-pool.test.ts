@@ -73,7 +73,7 @@ describe('reader workers', () => {
       ['emails co "example" and title sw "title"', { sort: { path: { name: 'userName' }, order: 'descending' }, startIndex: 7 }],
       ['emails co "@"', { count: 0 }],
       [undefined, { count: 120 }],
-      [undefined, { count: 101, sort: { path: { name: 'emails', sub: 'value' }, order: 'ascending' }, keyset: { sortValue: 'u5@example.com', id: users[5]!.id, direction: 'after' } }],
+      [undefined, { count: 102, sort: { path: { name: 'emails', sub: 'value' }, order: 'ascending' }, keyset: { sortValue: 'u5@example.com', id: users[5]!.id, direction: 'after' } }],
       ['title eq "title1"', { count: 500, withGroups: true }],
     ];
     for (const [f, extra] of cases) {
@@ -92,6 +92,10 @@ describe('reader workers', () => {
     assert.equal((await store.query(t.id, 'User', page('userName eq "user007"', { count: 1 }))).totalResults, 1);
     assert.equal((await store.query(t.id, 'User', page(undefined, { count: 1 }))).totalResults, 150);
     assert.equal((await store.query(t.id, 'User', page('title eq "title2"', { count: 100 }))).resources.length, 50);
+    // A cursor page of 100 (docs/scim-api.md): 100 rows and the look-ahead row.
+    assert.equal((await store.query(t.id, 'User', page(undefined, { count: 101 }))).resources.length, 101);
+    const after = { sortValue: users[10]!.data['userName'] as string, id: users[10]!.id, direction: 'after' as const };
+    assert.equal((await store.query(t.id, 'User', page(undefined, { count: 101, sort: { path: { name: 'userName' }, order: 'ascending' }, keyset: after }))).resources.length, 101);
     assert.equal(jobs(), before);
   });
 

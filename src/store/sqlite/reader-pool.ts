@@ -24,7 +24,11 @@ import type { QueryOptions, QueryResult } from '../store.ts';
 import type { ResourceKind } from '../../domain/resource.ts';
 import type { ScimResource } from '../../scim/schema/types.ts';
 
-/** A page of more rows than this is read on a worker, whatever its filter. */
+/**
+ * A page of more rows than this is read on a worker, whatever its filter; the one row
+ * more that cursor paging reads to know whether a next page exists does not count
+ * (a `count=100` cursor page reads 101 rows and stays on the main thread).
+ */
 export const WORKER_MIN_ROWS = 100;
 /** How long past its deadline a worker may stay silent before it is terminated. */
 export const OVERRUN_MARGIN_MS = 1000;
@@ -37,7 +41,7 @@ export const DEFAULT_READER_WORKERS = 1;
  * Indexed lookups (`userName eq`, Test Connection's `count=1`) stay on the main thread.
  */
 export function isExpensive(plan: QueryPlan): boolean {
-  return plan.cost >= COST_SUBQUERY || plan.job.limit > WORKER_MIN_ROWS;
+  return plan.cost >= COST_SUBQUERY || plan.job.limit > WORKER_MIN_ROWS + 1;
 }
 
 /**

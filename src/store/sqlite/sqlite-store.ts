@@ -15,6 +15,8 @@ import { durability, migrate, openConnection } from './connection.ts';
 import type { SqliteDb, Synchronous, StatementCache, StatementCacheStats } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { listIgnored, recordIgnored } from './ignored-input.ts';
+import { DEFAULT_GROUP_COMMIT, GroupCommit } from './group-commit.ts';
+import type { GroupCommitStats } from './group-commit.ts';
 import { Mutex } from './mutex.ts';
 import { readMembers } from './sqlite-query.ts';
 import { DEFAULT_READER_WORKERS, ReaderPool, routeQuery } from './reader-pool.ts';
@@ -41,6 +43,8 @@ export interface SqliteStoreOptions {
   readonly writeQueueMax?: number;
   /** Longest wait for the writer in ms before a 503 (default 0 = no limit). */
   readonly writeQueueTimeoutMs?: number;
+  /** Most queued write transactions one COMMIT covers (default 16; 1 = each commits alone; docs/storage.md "Group commit"). */
+  readonly groupCommit?: number;
   /** Called with every SQL statement either connection runs, values inlined (query-plan tests, bench tracing). */
   readonly trace?: (sql: string) => void;
   /** Largest compiled filter cost (default 100); past it 400 `invalidFilter` (docs/filters.md "Caps"). */
@@ -68,6 +72,8 @@ export interface SqliteStore extends Store {
   statementStats(): StatementCacheStats;
   /** What the reader workers have done (docs/storage.md "Reader workers"); undefined without workers. */
   readerStats(): ReaderPoolStats | undefined;
+  /** COMMITs and the write transactions they covered (docs/storage.md "Group commit"). */
+  groupCommitStats(): GroupCommitStats;
 }
 
 type TenantRow = { id: string; name: string; idp: string; created_at: string };
@@ -100,7 +106,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   const workers = Math.max(0, Math.floor(opts.readerWorkers ?? DEFAULT_READER_WORKERS));
   // An in-memory database is private to its connection: no worker can see it.
   const pool = workers > 0 && file !== ':memory:' && file !== '' ? new ReaderPool({ file, synchronous: conn.synchronous, busyTimeoutMs: conn.busyTimeoutMs }, workers) : undefined;
-  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits, mutex, pool);
+  const group = new GroupCommit(writerDb, mutex, opts.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  return new SqliteStoreImpl(file, writerDb, readerDb, opts.registry, limits, mutex, group, pool);
 }
 
 class SqliteStoreImpl implements SqliteStore {
@@ -110,16 +117,20 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #writer: SqliteOps;
   readonly #reader: SqliteOps;
   readonly #mutex: Mutex;
+  readonly #group: GroupCommit;
   readonly #wstmts: StatementCache;
   readonly #rstmts: StatementCache;
   readonly #pool: ReaderPool | undefined;
   #closed = false;
   readonly #observers = new Set<StoreObserver>();
 
-  constructor(file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex, pool?: ReaderPool) {
+  constructor(
+    file: string, writer: SqliteDb, reader: SqliteDb, registry: SchemaRegistry, limits: QueryLimits, mutex: Mutex, group: GroupCommit, pool?: ReaderPool,
+  ) {
     this.file = file;
     this.#pool = pool;
     this.#mutex = mutex;
+    this.#group = group;
     this.#writer = new SqliteOps(writer, registry, limits);
     this.#reader = new SqliteOps(reader, registry, limits);
     this.#wstmts = this.#writer.stmts;
@@ -133,6 +144,10 @@ class SqliteStoreImpl implements SqliteStore {
 
   readerStats(): ReaderPoolStats | undefined {
     return this.#pool?.stats();
+  }
+
+  groupCommitStats(): GroupCommitStats {
+    return this.#group.stats();
   }
 
   #open(): void {
@@ -160,7 +175,6 @@ class SqliteStoreImpl implements SqliteStore {
       throw e;
     }
     this.#notifyWait(waitStart, false);
-    const db = this.#writer.db;
     let active = true;
     // A view of the writer that refuses use after the transaction ended.
     const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
@@ -188,23 +202,30 @@ class SqliteStoreImpl implements SqliteStore {
       memberCount: guard(w.memberCount.bind(w)),
       query: guard(w.query.bind(w)),
     };
+    // One transaction = one savepoint of the writer's open group (group-commit.ts): its
+    // result is returned once the COMMIT covering it has returned.
+    let kept = false;
+    let result: T;
     try {
-      db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(tx);
-        db.exec('COMMIT');
-        for (const o of this.#observers) o.committed?.();
-        return result;
+        this.#group.begin();
+        result = await fn(tx);
+        this.#group.keep();
+        kept = true;
+      } catch (e) {
+        // Never leave a failed transaction's writes in the group: a failed fn or statement.
+        this.#group.undo();
+        throw e;
       } finally {
         active = false;
-        // Never leave a transaction open: a failed fn, or a failed COMMIT.
-        if (db.inTransaction) db.exec('ROLLBACK');
+        await this.#group.end(release, kept);
       }
     } catch (e) {
       throw mapSqliteError(e, 'resource');
-    } finally {
-      release();
     }
+    // Committed (the group's COMMIT covering it has returned): wake in-process readers of the outbox.
+    for (const o of this.#observers) o.committed?.();
+    return result;
   }
 
   #notifyWait(start: number, refused: boolean): void {
@@ -421,6 +442,7 @@ class SqliteStoreImpl implements SqliteStore {
     const release = await this.#mutex.acquire({ bounded: false });
     try {
       this.#closed = true;
+      this.#group.commitOpen();
       await this.#pool?.close();
       this.#reader.db.close();
       this.#writer.db.close();

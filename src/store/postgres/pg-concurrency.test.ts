@@ -10,7 +10,7 @@ import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { groupRes, tenant, userRes } from '../store-contract.test-support.ts';
 import type { Store } from '../store.ts';
 import { storeKinds, testPostgres } from '../test-stores.test-support.ts';
-import { migratePg } from './pg-migrate.ts';
+import { MIGRATION_LOCK_KEY, migratePg } from './pg-migrate.ts';
 import { pgMigrations } from './migrations.ts';
 import { openPgStore } from './pg-store.ts';
 import type { PgStoreOptions } from './pg-store.ts';
@@ -178,5 +178,25 @@ describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgr
     await holder;
     const names = (await s1.query(t.id, 'User', { startIndex: 1, count: 10, withMembers: false })).resources.map((r) => r.data['userName']);
     assert.deepEqual(names, ['holder']);
+  });
+
+  it('a process that waits for another one\'s migrations longer than --query-timeout still opens', async () => {
+    const fresh = await (await testPostgres()).freshDatabaseUrl();
+    const other = new pg.Client({ connectionString: fresh });
+    await other.connect();
+    try {
+      // Another process is migrating: it holds the lock for longer than this store's statement deadline.
+      await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const opening = openPgStore({ url: fresh, registry: defaultRegistry, queryTimeoutMs: 50 });
+      await new Promise((r) => setTimeout(r, 400));
+      await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      const s = await opening;
+      open.push(s);
+      const t = tenant();
+      await s.createTenant(t);
+      assert.deepEqual(await s.getTenant(t.id), t);
+    } finally {
+      await other.end();
+    }
   });
 });

@@ -17,6 +17,9 @@ export async function migratePg(pool: pg.Pool, list: readonly Migration[] = pgMi
   const client = await pool.connect();
   let broken = false;
   try {
+    // No statement deadline here: waiting for another process's migrations, or building an
+    // index on a large table, may take longer than a request may (RESET restores it below).
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
@@ -38,6 +41,7 @@ export async function migratePg(pool: pg.Pool, list: readonly Migration[] = pgMi
       return applied;
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query('RESET statement_timeout');
     }
   } catch (e) {
     broken = true;

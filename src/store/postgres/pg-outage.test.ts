@@ -27,7 +27,24 @@ describe('PostgreSQL store: the database goes away and comes back', { skip }, ()
     await store.createTenant(t);
     await store.insertResource(userRes(t.id, 'before'));
     const server = await testPostgres();
+    // A transaction is open, between two statements, when the server goes away: it ends
+    // in 503 and the process lives on (a connection that dies while checked out emits
+    // 'error' on its client).
+    let resume: () => void = () => undefined;
+    const paused = new Promise<void>((r) => (resume = r));
+    let inside: () => void = () => undefined;
+    const isInside = new Promise<void>((r) => (inside = r));
+    const open = store.transaction(async (tx) => {
+      await tx.insertResource(userRes(t.id, 'interrupted'));
+      inside();
+      await paused;
+      await tx.insertResource(userRes(t.id, 'interrupted2'));
+    });
+    await isInside;
     await server.stopServer();
+    await new Promise((r) => setTimeout(r, 200));
+    resume();
+    await assert.rejects(open, (e: unknown) => isScimError(e) && e.status === 503, 'open transaction');
     const calls: [string, () => Promise<unknown>][] = [
       ['getTenant', () => store.getTenant(t.id)],
       ['query', () => store.query(t.id, 'User', { startIndex: 1, count: 10, withMembers: false })],

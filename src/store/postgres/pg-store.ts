@@ -142,6 +142,12 @@ class PgStoreImpl implements PgStore {
       throw this.#map(e);
     }
     let broken = false;
+    // A connection that dies while checked out (server restart) emits 'error' on the
+    // client; the failing query reports it, and an unheard event would end the process.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(sqlOf(client));
@@ -154,6 +160,7 @@ class PgStoreImpl implements PgStore {
       });
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -108,20 +108,26 @@ export const pgMigrations: readonly Migration[] = Object.freeze([
       );
       INSERT INTO resource_counts (tenant_id, type, n)
         SELECT tenant_id, type, COUNT(*) FROM resources GROUP BY tenant_id, type;
+      -- Statement-level, over the transition table: one counter update per statement, not per row.
       CREATE FUNCTION resource_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO resource_counts (tenant_id, type, n) VALUES (NEW.tenant_id, NEW.type, 1)
-          ON CONFLICT (tenant_id, type) DO UPDATE SET n = resource_counts.n + 1;
+        INSERT INTO resource_counts AS c (tenant_id, type, n)
+          SELECT tenant_id, type, COUNT(*) FROM new_rows GROUP BY tenant_id, type
+          ON CONFLICT (tenant_id, type) DO UPDATE SET n = c.n + excluded.n;
         RETURN NULL;
       END $$;
       -- UPDATE, never an upsert: a cascade from a deleted tenant finds no row to recreate.
       CREATE FUNCTION resource_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE resource_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND type = OLD.type;
+        UPDATE resource_counts c SET n = c.n - d.k
+          FROM (SELECT tenant_id, type, COUNT(*) AS k FROM old_rows GROUP BY tenant_id, type) d
+          WHERE c.tenant_id = d.tenant_id AND c.type = d.type;
         RETURN NULL;
       END $$;
-      CREATE TRIGGER resource_counts_insert AFTER INSERT ON resources FOR EACH ROW EXECUTE FUNCTION resource_counts_insert();
-      CREATE TRIGGER resource_counts_delete AFTER DELETE ON resources FOR EACH ROW EXECUTE FUNCTION resource_counts_delete();
+      CREATE TRIGGER resource_counts_insert AFTER INSERT ON resources REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION resource_counts_insert();
+      CREATE TRIGGER resource_counts_delete AFTER DELETE ON resources REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION resource_counts_delete();
     `,
   },
   {
@@ -135,7 +141,7 @@ export const pgMigrations: readonly Migration[] = Object.freeze([
     version: 4,
     name: 'member counts',
     // As SQLite's migration 4. INSERT … ON CONFLICT DO NOTHING of an existing member
-    // inserts nothing and fires nothing.
+    // inserts nothing: the transition table holds only the rows really inserted.
     sql: `
       CREATE TABLE member_counts (
         tenant_id ${T} NOT NULL,
@@ -146,19 +152,26 @@ export const pgMigrations: readonly Migration[] = Object.freeze([
       );
       INSERT INTO member_counts (tenant_id, group_id, n)
         SELECT tenant_id, group_id, COUNT(*) FROM members GROUP BY tenant_id, group_id;
+      -- Statement-level like resource_counts: adding 10,000 members is one counter update
+      -- (a row-level upsert per member took seconds, past the statement deadline).
       CREATE FUNCTION member_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO member_counts (tenant_id, group_id, n) VALUES (NEW.tenant_id, NEW.group_id, 1)
-          ON CONFLICT (tenant_id, group_id) DO UPDATE SET n = member_counts.n + 1;
+        INSERT INTO member_counts AS c (tenant_id, group_id, n)
+          SELECT tenant_id, group_id, COUNT(*) FROM new_rows GROUP BY tenant_id, group_id
+          ON CONFLICT (tenant_id, group_id) DO UPDATE SET n = c.n + excluded.n;
         RETURN NULL;
       END $$;
       CREATE FUNCTION member_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE member_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND group_id = OLD.group_id;
+        UPDATE member_counts c SET n = c.n - d.k
+          FROM (SELECT tenant_id, group_id, COUNT(*) AS k FROM old_rows GROUP BY tenant_id, group_id) d
+          WHERE c.tenant_id = d.tenant_id AND c.group_id = d.group_id;
         RETURN NULL;
       END $$;
-      CREATE TRIGGER member_counts_insert AFTER INSERT ON members FOR EACH ROW EXECUTE FUNCTION member_counts_insert();
-      CREATE TRIGGER member_counts_delete AFTER DELETE ON members FOR EACH ROW EXECUTE FUNCTION member_counts_delete();
+      CREATE TRIGGER member_counts_insert AFTER INSERT ON members REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION member_counts_insert();
+      CREATE TRIGGER member_counts_delete AFTER DELETE ON members REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION member_counts_delete();
     `,
   },
   {

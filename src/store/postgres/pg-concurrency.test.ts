@@ -199,4 +199,33 @@ describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgr
       await other.end();
     }
   });
+
+  it('RL-5: 10,000 members added in one change, within the default statement deadline, counted once each', async () => {
+    const s = await store();
+    const t = tenant();
+    await s.createTenant(t);
+    const g = groupRes(t.id, 'huge');
+    await s.insertResource(g);
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      // The users, in one statement (the store's one-by-one inserts are not what is measured here).
+      await raw.query(
+        `INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold)
+         SELECT $1, 'User', 'bulk-' || i, '{}', '{}'::jsonb, 1, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', 'bulk' || i
+         FROM generate_series(1, 10000) AS i`,
+        [t.id],
+      );
+    } finally {
+      await raw.end();
+    }
+    const ids = Array.from({ length: 10_000 }, (_, i) => `bulk-${i + 1}`);
+    const change = await s.transaction((tx) => tx.changeMembership(t.id, g.id, { add: ids.map((value) => ({ value, type: 'User' as const })), remove: [] }));
+    assert.equal(change.added.length, 10_000);
+    assert.equal(await s.memberCount(t.id, g.id), 10_000);
+    const removed = await s.transaction((tx) => tx.changeMembership(t.id, g.id, { add: [], remove: ids.slice(0, 4000) }));
+    assert.equal(removed.removed.length, 4000);
+    assert.equal(await s.memberCount(t.id, g.id), 6000);
+    assert.equal((await s.query(t.id, 'User', { startIndex: 1, count: 0, withMembers: false })).totalResults, 10_000);
+  });
 });

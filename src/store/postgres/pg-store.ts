@@ -116,6 +116,7 @@ class PgStoreImpl implements PgStore {
     return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
+  /** Throws 503 once closed; every caller is async, so it is a rejection, never a synchronous throw. */
   #open(): void {
     if (this.#closed) throw serviceUnavailable('The store is closed');
   }
@@ -209,7 +210,7 @@ class PgStoreImpl implements PgStore {
   }
 
   /** A single write in its own transaction, on the transaction's own operations. */
-  #writeOps<T>(fn: (ops: PgOps) => Promise<T>): Promise<T> {
+  async #writeOps<T>(fn: (ops: PgOps) => Promise<T>): Promise<T> {
     this.#open();
     return this.#retrying(() => this.#session('BEGIN', (sql) => fn(new PgOps(sql, this.#registry, this.#filterMaxCost, true))));
   }
@@ -247,7 +248,7 @@ class PgStoreImpl implements PgStore {
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));
   // One snapshot for the count, the page and its relations (as SQLite's deferred transaction).
-  query: StoreTx['query'] = (t, type, opts) => {
+  query: StoreTx['query'] = async (t, type, opts) => {
     this.#open();
     return this.#retrying(() => this.#session('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (sql) => new PgOps(sql, this.#registry, this.#filterMaxCost, false).query(t, type, opts)));
   };
@@ -262,7 +263,7 @@ class PgStoreImpl implements PgStore {
   expireApiKeys: StoreTx['expireApiKeys'] = (...a) => this.#writeOps((o) => o.expireApiKeys(...a));
   deleteTenant: StoreTx['deleteTenant'] = (...a) => this.#writeOps((o) => o.deleteTenant(...a));
 
-  readMembers(tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined> {
+  async readMembers(tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined> {
     this.#open();
     return this.#retrying(() => this.#session('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (sql) => {
       const [g] = await sql.rows<{ version: number }>("SELECT version FROM resources WHERE tenant_id = $1 AND id = $2 AND type = 'Group'", [tenantId, groupId]);

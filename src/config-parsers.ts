@@ -105,6 +105,31 @@ export function parsePublicUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** A PostgreSQL connection URL (`postgres://` or `postgresql://`, libpq form); the empty string means none. */
+export function parseDatabaseUrl(raw: string): string | null {
+  const text = raw.trim();
+  if (text === '') return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError('expected a URL such as postgres://user:password@host:5432/roster');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new TypeError(`expected a postgres:// or postgresql:// URL, got a ${url.protocol} URL`);
+  return text;
+}
+
+/** A database URL with its password hidden, for logs and messages. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://***';
+  }
+}
+
 /** `1048576` → `1 MiB`. */
 export function formatBytes(n: number): string {
   for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {

@@ -10,6 +10,7 @@ import {
   formatDuration,
   parseByteSize,
   parseChoice,
+  parseDatabaseUrl,
   parseDuration,
   parseHost,
   parseInteger,
@@ -36,6 +37,12 @@ export interface Config {
   readonly metricsPort: number;
   readonly metricsHost: string;
   readonly db: string;
+  /** PostgreSQL URL; when set the store is PostgreSQL and `db` is not used (docs/storage.md "PostgreSQL"). */
+  readonly databaseUrl: string | null;
+  /** Most PostgreSQL connections of one process. */
+  readonly pgPoolMax: number;
+  /** Longest wait for a PostgreSQL connection before a 503. */
+  readonly pgConnectTimeoutMs: number;
   /** Public base URL without trailing slash; `null` = `http://localhost:<port>` (see `resolvePublicUrl`). */
   readonly publicUrl: string | null;
   readonly bodyLimit: number;
@@ -141,6 +148,12 @@ export const SETTINGS = [
     description: 'Address of the metrics listener when --metrics-port is set; loopback by default, since it has no authentication.', parse: parseHost }),
   setting({ key: 'db', flag: 'db', env: ['ROSTER_DB'], unit: 'path', metavar: 'FILE', default: './data/roster.db', defaultText: './data/roster.db',
     description: 'SQLite database file (created with its directory if missing); serve and the tenants commands may share it.', parse: parsePath }),
+  setting({ key: 'databaseUrl', flag: 'database-url', env: ['ROSTER_DATABASE_URL', 'DATABASE_URL'], unit: 'URL', metavar: 'URL', default: null, defaultText: '(none: SQLite)',
+    description: 'PostgreSQL 14+ connection URL (postgres:// or postgresql://); when set, Roster keeps everything in that database instead of the --db file, and several processes may share it (docs/storage.md "PostgreSQL").', parse: parseDatabaseUrl }),
+  setting({ key: 'pgPoolMax', flag: 'pg-pool-max', env: ['ROSTER_PG_POOL_MAX'], unit: 'count', metavar: 'N', default: 10, defaultText: '10',
+    description: 'Most PostgreSQL connections one process opens; requests past them wait for a free one (see --pg-connect-timeout). Keep processes × N under the server\'s max_connections.', parse: parseInteger(1, 1000) }),
+  setting({ key: 'pgConnectTimeoutMs', flag: 'pg-connect-timeout', env: ['ROSTER_PG_CONNECT_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 5000, defaultText: '5s',
+    description: 'Longest wait for a PostgreSQL connection, new or from the pool; past it the request gets 503 with Retry-After, so a database that is down never hangs requests.', parse: parseDuration(100, 10 * 60_000) }),
   setting({ key: 'publicUrl', flag: 'public-url', env: ['ROSTER_PUBLIC_URL'], unit: 'URL', metavar: 'URL', default: null, defaultText: 'http://localhost:<port>',
     description: 'Public base URL clients reach Roster at (http or https, no query or fragment); used in SCIM base URLs and meta.location.', parse: parsePublicUrl }),
   setting({ key: 'bodyLimit', flag: 'body-limit', env: ['ROSTER_BODY_LIMIT'], unit: 'bytes', metavar: 'SIZE', default: MiB, defaultText: '1048576',

@@ -54,6 +54,8 @@ export type { Tenant, IdpName } from './domain/tenant.ts';
 export { IDPS } from './domain/tenant.ts';
 export { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { SqliteStore, SqliteStoreOptions } from './store/sqlite/sqlite-store.ts';
+export { openPgStore } from './store/postgres/pg-store.ts';
+export type { PgStore, PgStoreOptions } from './store/postgres/pg-store.ts';
 export { createScimHandler } from './http/scim-routes.ts';
 export type { ScimHandlerDeps, ScimLimits } from './http/scim-routes.ts';
 export type { ScimHandler, ScimRequest, ScimResponse } from './http/types.ts';

@@ -1,9 +1,8 @@
 /**
  * The store factory: which `Store` implementation serves a configuration.
- * Implementations are registered by kind; today there is one, SQLite, chosen
- * by `--db` (docs/storage.md). A database URL setting will pick a kind by its
- * scheme (`postgres:` → a PostgreSQL store) by adding a row to `STORE_KINDS`
- * (docs/architecture.md, Composition root).
+ * Implementations are registered by kind: SQLite, the default, on the `--db` file,
+ * and PostgreSQL when `--database-url` (a `postgres:` / `postgresql:` URL) is set
+ * (docs/storage.md; docs/architecture.md, Composition root).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,11 +10,14 @@ import type { Config } from '../config.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { openPgStore } from '../store/postgres/pg-store.ts';
+import type { PgStore } from '../store/postgres/pg-store.ts';
 import type { Store } from '../store/store.ts';
+import { redactDatabaseUrl } from '../config-parsers.ts';
 
 /** The settings a store may read. */
 export type StoreConfig = Pick<Config, 'db' | 'sqliteSynchronous' | 'sqliteBusyTimeoutMs'> &
-  Partial<Pick<Config, 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs' | 'sqliteGroupCommit'>>;
+  Partial<Pick<Config, 'databaseUrl' | 'pgPoolMax' | 'pgConnectTimeoutMs' | 'filterMaxCost' | 'queryTimeoutMs' | 'readerWorkers' | 'writeQueueMax' | 'writeQueueTimeoutMs' | 'sqliteGroupCommit'>>;
 
 /** Opens one kind of store from the config. */
 export type StoreOpener = (config: StoreConfig) => Promise<Store>;
@@ -38,13 +40,35 @@ export async function openSqliteFromConfig(config: StoreConfig): Promise<SqliteS
   });
 }
 
-/** The store implementations by kind. */
-export const STORE_KINDS: ReadonlyMap<string, StoreOpener> = new Map<string, StoreOpener>([['sqlite', openSqliteFromConfig]]);
+/** Opens the PostgreSQL store named by `config.databaseUrl`, applying its migrations. */
+export async function openPgFromConfig(config: StoreConfig): Promise<PgStore> {
+  if (config.databaseUrl === undefined || config.databaseUrl === null) throw new Error('no --database-url');
+  return openPgStore({
+    url: config.databaseUrl,
+    registry: defaultRegistry,
+    ...(config.pgPoolMax !== undefined ? { poolMax: config.pgPoolMax } : {}),
+    ...(config.pgConnectTimeoutMs !== undefined ? { connectTimeoutMs: config.pgConnectTimeoutMs } : {}),
+    ...(config.queryTimeoutMs !== undefined ? { queryTimeoutMs: config.queryTimeoutMs } : {}),
+    ...(config.filterMaxCost !== undefined ? { filterMaxCost: config.filterMaxCost } : {}),
+  });
+}
 
-/** The kind of store the config asks for. */
-export function storeKindOf(_config: StoreConfig): string {
-  // Only `--db` (a SQLite file) exists today; a database URL will name its kind by scheme.
-  return 'sqlite';
+/** The store implementations by kind. */
+export const STORE_KINDS: ReadonlyMap<string, StoreOpener> = new Map<string, StoreOpener>([
+  ['sqlite', openSqliteFromConfig],
+  ['postgres', openPgFromConfig],
+]);
+
+/** The kind of store the config asks for: `postgres` when a database URL is set, else `sqlite`. */
+export function storeKindOf(config: StoreConfig): string {
+  const url = config.databaseUrl;
+  if (url === undefined || url === null || url === '') return 'sqlite';
+  return /^postgres(ql)?:/i.test(url) ? 'postgres' : url.slice(0, url.indexOf(':') + 1 || undefined);
+}
+
+/** The database the config names, as messages and logs show it (a URL's password hidden). */
+export function databaseLabel(config: StoreConfig): string {
+  return storeKindOf(config) === 'sqlite' ? config.db : redactDatabaseUrl(config.databaseUrl ?? '');
 }
 
 /** Opens the store the config names; throws when its kind has no implementation. */

@@ -7,7 +7,7 @@ import type { SettingKey } from '../config.ts';
 import { IDPS } from '../domain/tenant.ts';
 import type { CommandSpec } from './types.ts';
 
-const DB_SETTINGS: readonly SettingKey[] = ['db', 'sqliteSynchronous', 'sqliteBusyTimeoutMs', 'sqliteGroupCommit'];
+const DB_SETTINGS: readonly SettingKey[] = ['db', 'databaseUrl', 'pgPoolMax', 'pgConnectTimeoutMs', 'sqliteSynchronous', 'sqliteBusyTimeoutMs', 'sqliteGroupCommit'];
 const URL_SETTINGS: readonly SettingKey[] = ['publicUrl', 'port'];
 const JSON_OPTION = { flag: 'json', description: 'Print exactly one JSON object instead of text.' };
 

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { createLogger, createRoster } from '../app/roster.ts';
 import type { Roster } from '../app/roster.ts';
+import { databaseLabel } from '../app/store-factory.ts';
 import { looseDatabaseFiles } from '../store/sqlite/connection.ts';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CliError, toCliError } from './errors.ts';
@@ -22,7 +23,7 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     roster = await createRoster(config, { logger });
   } catch (e) {
     const err = toCliError(e);
-    throw err.code === 'E_INTERNAL' ? new CliError('E_DATABASE', `cannot open the database ${config.db}: ${err.message}`) : err;
+    throw err.code === 'E_INTERNAL' ? new CliError('E_DATABASE', `cannot open the database ${databaseLabel(config)}: ${err.message}`) : err;
   }
   let addr;
   try {
@@ -43,7 +44,8 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
     const at = config.metricsPort > 0 ? `http://${config.metricsHost}:${config.metricsPort}/metrics` : `${addr.url}/metrics (operator token)`;
     logger.info({ metrics: at }, `Prometheus metrics at ${at}`); // docs/metrics.md
   }
-  const dbFlag = config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
+  const postgres = roster.store.dialect === 'postgres';
+  const dbFlag = postgres ? ' --database-url URL' : config.db === './data/roster.db' ? '' : ` --db ${config.db}`;
   logger.info(
     { scimBaseUrl: `${publicUrl}/scim/v2`, tenantScimBaseUrl: `${publicUrl}/scim/v2/{tenantId}` },
     `SCIM API at ${publicUrl}/scim/v2/{tenantId} (or ${publicUrl}/scim/v2 with any tenant's key). ` +
@@ -52,7 +54,8 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   // CF-2: the durability actually in effect, read back from the database.
   const effective = 'settings' in roster.store ? (roster.store as SqliteStore).settings : undefined;
   const synchronous = effective?.synchronous ?? config.sqliteSynchronous;
-  logger.info(
+  if (postgres) logger.info({ db: databaseLabel(config), poolMax: config.pgPoolMax }, 'PostgreSQL store (durability is the server\'s synchronous_commit)');
+  else logger.info(
     { db: config.db, journalMode: effective?.journalMode, synchronous },
     synchronous === 'FULL'
       ? 'SQLite synchronous=FULL: committed changes survive power loss'
@@ -60,7 +63,7 @@ export async function runServe({ config, io }: CommandContext): Promise<number> 
   );
   // Files Roster creates are owner-only; an existing file is never chmod-ed behind the
   // operator's back, but said at every start (docs/storage.md, File permissions).
-  for (const loose of looseDatabaseFiles(config.db)) {
+  for (const loose of postgres ? [] : looseDatabaseFiles(config.db)) {
     logger.warn(loose, `${loose.file} has mode ${loose.mode}: other users may read every tenant's data; run chmod 600 on it`);
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

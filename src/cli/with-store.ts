@@ -1,6 +1,6 @@
 /** Opens the database for a tenants command and always closes it. */
 import type { Config } from '../config.ts';
-import { openStoreFromConfig } from '../app/store-factory.ts';
+import { databaseLabel, openStoreFromConfig } from '../app/store-factory.ts';
 import type { Store } from '../store/store.ts';
 import { CliError } from './errors.ts';
 
@@ -9,7 +9,7 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
   try {
     store = await openStoreFromConfig(config);
   } catch (e) {
-    throw new CliError('E_DATABASE', `cannot open the database ${config.db}: ${(e as Error).message}`);
+    throw new CliError('E_DATABASE', `cannot open the database ${databaseLabel(config)}: ${(e as Error).message}`);
   }
   try {
     return await fn(store);

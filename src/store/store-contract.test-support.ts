@@ -362,6 +362,36 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       await s.transaction(async (tx) => tx.insertResource(u)); // the store is still usable
     }));
 
+    it('once closed, every call rejects with 503 (a rejected promise, never a synchronous throw)', async () => {
+      const s = await open();
+      const a = tenant();
+      await s.createTenant(a);
+      await s.close();
+      const calls: [string, () => Promise<unknown>][] = [
+        ['getTenant', () => s.getTenant(a.id)],
+        ['query', () => s.query(a.id, 'User', { startIndex: 1, count: 1, withMembers: false })],
+        ['readMembers', () => s.readMembers(a.id, 'g', { limit: 1 })],
+        ['insertResource', () => s.insertResource(userRes(a.id, 'late'))],
+        ['transaction', () => s.transaction(async () => undefined)],
+        ['recordRequestStats', () => s.recordRequestStats([{ tenantId: a.id, hour: '2024-01-01T00', requests: 1, errors: 0, lastAt: T0 }], [])],
+        ['recordIgnoredInput', () => s.recordIgnoredInput(a.id, [{ kind: 'attribute', name: 'x' }], T0)],
+        ['pruneAuditEvents', () => s.pruneAuditEvents(T0, 1)],
+        ['secret', () => s.secret('late')],
+        ['users.setSuspended', () => s.users.setSuspended(a.id, 'u', T0)],
+        ['ping', () => s.ping()],
+      ];
+      for (const [name, call] of calls) {
+        let p: Promise<unknown>;
+        try {
+          p = call();
+        } catch (e) {
+          assert.fail(`${name} threw synchronously: ${String(e)}`);
+        }
+        await assert.rejects(p, (e: unknown) => isScimError(e) && e.status === 503, name);
+      }
+      await s.close(); // twice is harmless
+    });
+
     it('creates a secret once and returns it after', withStore(async (s) => {
       const x = await s.secret('cursor');
       assert.equal(x.length, 32);

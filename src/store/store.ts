@@ -1,6 +1,6 @@
 /**
  * The storage contract. Every method takes the tenant explicitly (docs/principles.md
- * rule 6); the SQLite store implements it now, a PostgreSQL store later, with no change
+ * rule 6); the SQLite and PostgreSQL stores implement it, with no change
  * to the core, the directory or the HTTP layer. The domain types it stores (tenants,
  * keys, members, ignored input) live in `src/domain`.
  */
@@ -364,7 +364,7 @@ export interface Store extends StoreTx {
    * (`GET /Groups/{id}`) with bounded memory.
    */
   readMembers(tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined>;
-  /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, writers serialised). */
+  /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, writers serialised; PostgreSQL: READ COMMITTED, row locks). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
   createTenant(tenant: Tenant): Promise<void>;

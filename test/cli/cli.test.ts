@@ -14,7 +14,7 @@ import { main } from '../../src/cli/main.ts';
 import { SETTINGS } from '../../src/config.ts';
 
 const BIN = new URL('../../bin/roster', import.meta.url).pathname;
-const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ROSTER_') && k !== 'PORT'));
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ROSTER_') && k !== 'PORT' && k !== 'DATABASE_URL'));
 
 interface Run {
   code: number | null;

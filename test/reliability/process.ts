@@ -16,10 +16,14 @@ export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** The environment without ROSTER_* variables (the CLI rejects unknown ones; tests pass flags). */
+/**
+ * The environment without ROSTER_* variables (the CLI rejects unknown ones; tests pass
+ * flags) and without DATABASE_URL (the tests' PostgreSQL, docs/storage.md "Testing on
+ * PostgreSQL", must not redirect these servers from their --db file).
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROSTER_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROSTER_') && k !== 'DATABASE_URL') env[k] = v;
   return env;
 }
 

@@ -110,7 +110,7 @@ function membershipSource(ctx: CompileContext, r: ResolvedAttribute, groupSide: 
     const fieldOf = (sub: AttributeDefinition): string | undefined => {
       switch (sub.name) {
         case 'value': return `${m}.member_id`;
-        case 'display': return fold(sub, `${m}.display`);
+        case 'display': return sub.caseExact ? `${m}.display` : ctx.dialect.memberDisplayFold(m);
         case 'type': return fold(sub, `${m}.member_type`);
         case '$ref':
           return base === undefined ? undefined : fold(sub, `(${q(`${base}/`)} || CASE ${m}.member_type WHEN 'User' THEN 'Users/' ELSE 'Groups/' END || ${m}.member_id)`);

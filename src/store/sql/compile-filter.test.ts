@@ -13,12 +13,13 @@ import type { ResourceKind } from '../../domain/resource.ts';
 import { AliasNames } from './attribute-source.ts';
 import { compileFilter } from './compile-filter.ts';
 import { compileSort } from './compile-sort.ts';
-import { Params, sqliteDialect } from './dialect.ts';
+import { Params, postgresDialect, sqliteDialect } from './dialect.ts';
+import type { SqlDialect } from './dialect.ts';
 import { COST_SUBQUERY, DEFAULT_FILTER_MAX_COST } from './filter-cost.ts';
 
-function compile(text: string, maxCost?: number, type: ResourceKind = 'User'): { sql: string; params: unknown[] } {
-  const ctx = { rs: defaultRegistry.resourceSchema(type), type, tenantId: 't1', dialect: sqliteDialect, alias: 'r', names: new AliasNames() };
-  const params = new Params(sqliteDialect.placeholder);
+function compile(text: string, maxCost?: number, type: ResourceKind = 'User', dialect: SqlDialect = sqliteDialect): { sql: string; params: unknown[] } {
+  const ctx = { rs: defaultRegistry.resourceSchema(type), type, tenantId: 't1', dialect, alias: 'r', names: new AliasNames() };
+  const params = new Params(dialect.placeholder);
   const sql = compileFilter(parseFilter(text), ctx, params, maxCost);
   return { sql, params: params.values };
 }
@@ -57,6 +58,17 @@ describe('compiled SQL is deterministic', () => {
     const b = compile('emails[value ew "@example.org"] and title ew "\u{1F600}\u{1F600}" and userName sw "cc"');
     assert.equal(a.sql, b.sql);
     assert.notDeepEqual(a.params, b.params);
+  });
+
+  it('on PostgreSQL too: one text per shape, placeholders $1…$n in the order of the parameters', () => {
+    const f = 'members[display ew "a"] or members.value eq "x" or displayName sw "b"';
+    const a = compile('emails[value ew "@x.com"] and title co "a" and userName sw "b"', undefined, 'User', postgresDialect);
+    const b = compile('emails[value ew "@example.org"] and title co "zz" and userName sw "c"', undefined, 'User', postgresDialect);
+    assert.equal(a.sql, b.sql);
+    const used = [...new Set([...a.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))];
+    assert.deepEqual(used, a.params.map((_, i) => i + 1));
+    assert.ok(!/\?/.test(a.sql), a.sql);
+    assert.equal(compile(f, undefined, 'Group', postgresDialect).sql, compile(f, undefined, 'Group', postgresDialect).sql);
   });
 
   it('members subqueries of Groups are numbered per compilation too', () => {

@@ -16,33 +16,28 @@ import { foldCase } from '../../scim/schema/fold.ts';
 import { literalCanMatch } from '../../scim/schema/precis.ts';
 import { sourceOf } from './attribute-source.ts';
 import type { CompileContext, ElementScope, Source } from './attribute-source.ts';
-import type { Params } from './dialect.ts';
+import type { Params, SqlDialect } from './dialect.ts';
 import { chainOperands } from '../../scim/filter/chain.ts';
 import { COST_COLUMN, COST_ELEMENT, COST_JSON, COST_SUBQUERY, CostMeter } from './filter-cost.ts';
 
 export type { CompileContext } from './attribute-source.ts';
 
 /** A literal in search form, ready to bind: folded for caseExact=false, dateTime as its key. */
-function literalFor(def: AttributeDefinition, value: CompValue): unknown {
-  if (typeof value === 'boolean') return value ? 1 : 0;
+function literalFor(def: AttributeDefinition, value: CompValue, dialect: SqlDialect): unknown {
+  if (typeof value === 'boolean') return dialect.booleanValue(value);
   if (typeof value !== 'string') return value;
   if (def.type === 'dateTime') return dateTimeKey(value);
   return def.caseExact ? value : foldCase(value);
 }
 
 /** SQL for one value `expr` against `lit` (NULL-safe: false when `expr` is NULL). */
-function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params): string {
+function comparison(d: SqlDialect, expr: string, f: CompareFilter, lit: unknown, params: Params): string {
   // `expr IS NOT NULL AND …` keeps the predicate two-valued and still lets SQLite use an index on `expr`.
   const nn = `${expr} IS NOT NULL AND `;
   if (f.op === 'ew') {
     const n = [...String(lit)].length;
-    if (n === 0) return `(typeof(${expr}) = 'text')`;
-    // The suffix length is a parameter too (placeholders in text order): the SQL text
-    // depends on the filter's shape only, so its prepared statement is reused.
-    const len = params.add(-Buffer.byteLength(String(lit), 'utf8'));
-    // On BLOBs substr counts bytes and is NUL-safe (on TEXT it stops at a NUL);
-    // a UTF-8 byte suffix is exactly a code point suffix.
-    return `(${nn}substr(CAST(${expr} AS BLOB), ${len}) IS CAST(${params.add(lit)} AS BLOB))`;
+    const sql = d.endsWith(expr, lit, params);
+    return n === 0 ? sql : `(${nn}${sql})`;
   }
   const p = params.add(lit);
   switch (f.op) {
@@ -54,8 +49,8 @@ function comparison(expr: string, f: CompareFilter, lit: unknown, params: Params
     case 'lt': return `(${nn}${expr} < ${p})`;
     case 'le': return `(${nn}${expr} <= ${p})`;
     // Substring operators match literal text: instr/substr, never LIKE (whose % _ \ are wildcards).
-    case 'co': return `(${nn}instr(${expr}, ${p}) > 0)`;
-    case 'sw': return `(${nn}instr(${expr}, ${p}) = 1)`;
+    case 'co': return `(${nn}${d.position(expr, p)} > 0)`;
+    case 'sw': return `(${nn}${d.position(expr, p)} = 1)`;
   }
 }
 
@@ -96,11 +91,11 @@ function exists(src: Source & { kind: 'elements' }, cond: string): string {
  * `meta.created` / `meta.lastModified` columns hold millisecond ISO instants; the
  * literal's key may carry finer digits, so bounds are rounded the exact way.
  */
-function instantComparison(expr: string, f: CompareFilter, key: string, params: Params): string {
+function instantComparison(d: SqlDialect, expr: string, f: CompareFilter, key: string, params: Params): string {
   const ms = `${key.slice(0, 23)}Z`;
   const finer = key.slice(23, 29) !== '000000';
   const nn = `${expr} IS NOT NULL AND `;
-  if (finer && (f.op === 'eq' || f.op === 'ne')) return '0';
+  if (finer && (f.op === 'eq' || f.op === 'ne')) return d.false;
   const p = params.add(ms);
   switch (f.op) {
     case 'eq':
@@ -124,7 +119,7 @@ function compileCompare(ctx: CompileContext, f: CompareFilter, params: Params, s
   }
   const target = comparisonTarget(r, f.op, f.value, shown);
   const def = target.sub ?? target.attribute;
-  const lit = literalFor(def, f.value);
+  const lit = literalFor(def, f.value, ctx.dialect);
   // As the evaluator: a userName / displayName literal refused by PRECIS equals nothing.
   if ((f.op === 'eq' || f.op === 'ne') && typeof f.value === 'string' && !literalCanMatch(def, f.value)) {
     return f.op === 'eq' ? ctx.dialect.false : `(NOT ${ctx.dialect.false})`;
@@ -134,20 +129,20 @@ function compileCompare(ctx: CompileContext, f: CompareFilter, params: Params, s
   if (scope !== undefined) {
     charge(ctx, COST_ELEMENT);
     const e = target.sub === undefined ? undefined : scope.field(target.sub);
-    c = e === undefined ? ctx.dialect.false : comparison(e, positive, lit, params);
+    c = e === undefined ? ctx.dialect.false : comparison(ctx.dialect, e, positive, lit, params);
   } else {
     const src = sourceOf(ctx, target);
     if (src.kind === 'absent') c = ctx.dialect.false;
     else if (src.kind === 'single') {
       charge(ctx, singleCost(src));
       c = def.type === 'dateTime' && INSTANT_COLUMNS.test(src.expr)
-        ? instantComparison(src.expr, positive, String(lit), params)
-        : comparison(src.expr, positive, lit, params);
+        ? instantComparison(ctx.dialect, src.expr, positive, String(lit), params)
+        : comparison(ctx.dialect, src.expr, positive, lit, params);
     } else {
       const e = target.sub === undefined ? src.scope.self : src.scope.field(target.sub);
       const fast = f.op === 'eq' || f.op === 'ne' ? indexedEq(ctx, target, def, lit, params) : undefined;
       charge(ctx, fast !== undefined ? COST_COLUMN : elementsCost(src));
-      c = fast ?? (e === undefined ? ctx.dialect.false : exists(src, comparison(e, positive, lit, params)));
+      c = fast ?? (e === undefined ? ctx.dialect.false : exists(src, comparison(ctx.dialect, e, positive, lit, params)));
     }
   }
   // RFC 7644 §3.4.2.2: `ne` is the negation of `eq` (true when the attribute is absent).
@@ -156,7 +151,7 @@ function compileCompare(ctx: CompileContext, f: CompareFilter, params: Params, s
 
 /** `present(expr)`: non-null and not an empty string (RFC 7644 §3.4.2.2 "pr"). */
 function presentValue(expr: string): string {
-  return `(${expr} IS NOT NULL AND ${expr} IS NOT '')`;
+  return `(${expr} IS NOT NULL AND ${expr} <> '')`;
 }
 
 function compilePresentResolved(ctx: CompileContext, r: ResolvedAttribute, scope?: ElementScope): string {

@@ -9,6 +9,7 @@ import type { SortValue } from '../../scim/schema/sort.ts';
 import type { AttributeDefinition } from '../../scim/schema/types.ts';
 import { sourceOf } from './attribute-source.ts';
 import type { CompileContext } from './attribute-source.ts';
+import type { SqlDialect } from './dialect.ts';
 
 export interface CompiledSort {
   /** SQL of the key, or undefined when every row's key is null (unknown attribute). */
@@ -21,9 +22,10 @@ export interface CompiledSort {
 
 const NONE: CompiledSort = { expr: undefined, decode: () => null, encode: () => null };
 
-function codec(def: AttributeDefinition, expr: string, msColumn: boolean): CompiledSort {
+function codec(d: SqlDialect, def: AttributeDefinition, expr: string, msColumn: boolean): CompiledSort {
   if (def.type === 'boolean') {
-    return { expr, decode: (v) => (v === null || v === undefined ? null : v === 1 || v === true), encode: (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v) };
+    // SQLite yields 1 / 0, PostgreSQL 'true' / 'false' (dialect.booleanValue).
+    return { expr, decode: (v) => (v === null || v === undefined ? null : v === d.booleanValue(true)), encode: (v) => (typeof v === 'boolean' ? d.booleanValue(v) : v) };
   }
   if (def.type === 'dateTime') {
     // Stored as ISO text (columns: milliseconds; search document: nanosecond key); sortValue gives epoch ms.
@@ -48,7 +50,7 @@ export function compileSort(ctx: CompileContext, path: AttrPath): CompiledSort {
   if (src.kind === 'absent') return NONE;
   if (src.kind === 'single') {
     if (src.def.type === 'complex') return NONE;
-    return codec(src.def, src.expr, /\.(created|last_modified)$/.test(src.expr));
+    return codec(ctx.dialect, src.def, src.expr, /\.(created|last_modified)$/.test(src.expr));
   }
   const def = r.sub ?? (r.attribute.type === 'complex' ? (r.attribute.multiValued ? r.attribute.subAttributes?.find((s) => s.name === 'value') : undefined) : r.attribute);
   if (def === undefined || !src.multi) return NONE;
@@ -58,8 +60,8 @@ export function compileSort(ctx: CompileContext, path: AttrPath): CompiledSort {
   const hasPrimary = r.attribute.subAttributes?.some((s) => s.name === 'primary') === true;
   // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else its first.
   const order = [
-    ...(hasPrimary && primary !== undefined ? [`CASE WHEN ${primary} IS 1 THEN 0 ELSE 1 END`] : []),
+    ...(hasPrimary && primary !== undefined ? [`CASE WHEN ${ctx.dialect.isTrue(primary)} THEN 0 ELSE 1 END`] : []),
     src.order,
   ].join(', ');
-  return codec(def, `(SELECT ${value} FROM ${src.from} WHERE ${src.where} ORDER BY ${order} LIMIT 1)`, false);
+  return codec(ctx.dialect, def, `(SELECT ${value} FROM ${src.from} WHERE ${src.where} ORDER BY ${order} LIMIT 1)`, false);
 }

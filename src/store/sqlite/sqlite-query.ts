@@ -9,18 +9,22 @@
  * (key IS NULL, key, id) ascending — nulls last — and descending is its exact
  * reverse (nulls first, ties by id descending), so a keyset can walk either way.
  */
-import { sqliteDialect, Params } from '../sql/dialect.ts';
-import { compileFilter } from '../sql/compile-filter.ts';
-import { compileSort } from '../sql/compile-sort.ts';
-import { AliasNames } from '../sql/attribute-source.ts';
-import type { CompileContext } from '../sql/compile-filter.ts';
-import type { CompiledSort } from '../sql/compile-sort.ts';
-import { CostMeter } from '../sql/filter-cost.ts';
-import { RESOURCE_COLUMNS, SQL } from './sqlite-shared.ts';
+import { sqliteDialect } from '../sql/dialect.ts';
+import { finishQuery, planSqlQuery } from '../sql/plan-query.ts';
+import type { JobResource, JobResult, QueryJob, QueryPlan } from '../sql/plan-query.ts';
+import { SQL } from './sqlite-shared.ts';
 import type { ResourceRow, SqliteReader } from './sqlite-shared.ts';
-import type { LoadedResource, MemberPage, QueryOptions, QueryResult } from '../store.ts';
+import type { MemberPage, QueryOptions, QueryResult } from '../store.ts';
 import type { Member, ResourceKind } from '../../domain/resource.ts';
 import type { ScimResource } from '../../scim/schema/types.ts';
+
+export { finishQuery } from '../sql/plan-query.ts';
+export type { JobResource, JobResult, QueryJob, QueryPlan } from '../sql/plan-query.ts';
+
+/** Compiles a list query for SQLite (no SQL runs); throws 400 `invalidFilter` past the cost bound. */
+export function planQuery(ops: SqliteReader, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryPlan {
+  return planSqlQuery({ dialect: sqliteDialect, registry: ops.registry, filterMaxCost: ops.limits.filterMaxCost, typeCountSql: SQL.typeCount }, tenantId, type, opts);
+}
 
 export function runQuery(ops: SqliteReader, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryResult {
   // One read snapshot for the count, the page and its members (the wrapper is built once per connection),
@@ -38,111 +42,6 @@ export function runPlan(ops: SqliteReader, plan: QueryPlan): QueryResult {
     const raw = ops.db.inTransaction ? executeJob(ops, plan.job) : (ops.snapshot.deferred(() => executeJob(ops, plan.job)) as JobResult);
     return finishQuery(plan, raw);
   });
-}
-
-/**
- * What one list query runs, in a form a reader worker can receive (structured clone):
- * the page statement, the count statement and when the count is needed, the relations.
- */
-export interface QueryJob {
-  readonly tenantId: string;
-  readonly type: ResourceKind;
-  /** The page statement; absent when only `totalResults` is asked (`count=0`). */
-  readonly page?: { readonly sql: string; readonly params: unknown[] };
-  /** The COUNT statement (`fixed`: code SQL, the per-type counter). */
-  readonly count: { readonly sql: string; readonly params: unknown[]; readonly fixed: boolean };
-  readonly limit: number;
-  readonly offset: number;
-  readonly keyset: boolean;
-  readonly reverse: boolean;
-  readonly withMembers: boolean;
-  readonly withGroups: boolean;
-  readonly maxRelations?: number;
-}
-
-/** A page row as a job answers it: its body parsed (`D` = ScimResource) or as the stored JSON text (`D` = string). */
-export type JobResource<D> = Omit<LoadedResource, 'data'> & { readonly data: D; readonly sortKey?: unknown };
-
-/** A job's answer: the page (relations attached, raw sort keys) and the total. */
-export interface JobResult<D = ScimResource> {
-  readonly totalResults: number;
-  readonly resources: JobResource<D>[];
-}
-
-/** A compiled query: the job, the compiled filter's cost (docs/filters.md "Caps") and the sort codec. */
-export interface QueryPlan {
-  readonly job: QueryJob;
-  readonly cost: number;
-  readonly sort?: CompiledSort;
-}
-
-/** Compiles a list query (no SQL runs); throws 400 `invalidFilter` past the cost bound. */
-export function planQuery(ops: SqliteReader, tenantId: string, type: ResourceKind, opts: QueryOptions): QueryPlan {
-  const ctx: CompileContext = {
-    rs: ops.registry.resourceSchema(type),
-    type,
-    tenantId,
-    dialect: sqliteDialect,
-    alias: 'r',
-    names: new AliasNames(),
-    ...(opts.locationBase !== undefined ? { locationBase: opts.locationBase } : {}),
-  };
-  const meter = new CostMeter(ops.limits.filterMaxCost);
-  const params = new Params(sqliteDialect.placeholder);
-  // scim_live(r.rowid) checks the deadline once per candidate row; SQLite tests it
-  // before the filter's correlated subqueries (docs/storage.md "Query deadline").
-  let where = `r.tenant_id = ${params.add(tenantId)} AND r.type = ${params.add(type)} AND scim_live(r.rowid)`;
-  if (opts.filter !== undefined) where += ` AND ${compileFilter(opts.filter, { ...ctx, meter }, params)}`;
-  const filterParams = [...params.values];
-  // RFC 7644 §3.4.2: totalResults counts every match, not the page. Unfiltered: the
-  // counter row (migration 2); filtered: COUNT(*) unless the page itself tells.
-  const countStmt =
-    opts.filter === undefined
-      ? { sql: SQL.typeCount, params: [tenantId, type], fixed: true }
-      : { sql: `SELECT COUNT(*) AS n FROM resources r WHERE ${where}`, params: filterParams, fixed: false };
-  const count = Math.max(0, Math.floor(opts.count));
-  const base = {
-    tenantId, type, count: countStmt, limit: count, keyset: opts.keyset !== undefined,
-    withMembers: type === 'Group' && opts.withMembers,
-    withGroups: type === 'User' && (opts.withGroups ?? true),
-    ...(opts.maxRelations !== undefined ? { maxRelations: opts.maxRelations } : {}),
-  };
-  if (count === 0) return { job: { ...base, offset: 0, reverse: false }, cost: meter.spent };
-
-  const sort = opts.sort === undefined ? undefined : compileSort(ctx, opts.sort.path);
-  const key = sort?.expr;
-  const desc = opts.sort?.order === 'descending';
-  const ks = opts.keyset;
-  // Walking backward = reading the reverse order, then flipping the page.
-  const reverse = ks?.direction === 'before';
-  const down = desc !== reverse;
-  const dir = down ? 'DESC' : 'ASC';
-  const orderBy = key === undefined ? `r.id ${dir}` : `(${key}) IS NULL ${dir}, (${key}) ${dir}, r.id ${dir}`;
-
-  let seek = '';
-  if (ks !== undefined) {
-    const gt = down ? '<' : '>';
-    if (key === undefined) seek = ` AND r.id ${gt} ${params.add(ks.id)}`;
-    else {
-      const v = sort?.encode(ks.sortValue) ?? null;
-      if (v === null) {
-        const id = params.add(ks.id);
-        // Among the nulls (after all values ascending, before them descending).
-        seek = down ? ` AND ((${key}) IS NOT NULL OR r.id < ${id})` : ` AND ((${key}) IS NULL AND r.id > ${id})`;
-      } else {
-        const p1 = params.add(v);
-        const p2 = params.add(v);
-        const id = params.add(ks.id);
-        seek = down
-          ? ` AND ((${key}) IS NOT NULL AND ((${key}) < ${p1} OR ((${key}) = ${p2} AND r.id < ${id})))`
-          : ` AND ((${key}) IS NULL OR (${key}) > ${p1} OR ((${key}) = ${p2} AND r.id > ${id}))`;
-      }
-    }
-  }
-  const offset = ks === undefined ? Math.max(0, Math.floor(opts.startIndex) - 1) : 0;
-  // LIMIT and OFFSET are parameters: every page of one filter shares one statement.
-  const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${params.add(count)} OFFSET ${params.add(offset)}`;
-  return { job: { ...base, page: { sql, params: [...params.values] }, offset, reverse }, cost: meter.spent, ...(sort !== undefined ? { sort } : {}) };
 }
 
 /**
@@ -178,16 +77,6 @@ function runJob<D>(ops: SqliteReader, job: QueryJob, body: (text: string) => D):
     return row.sort_key !== undefined ? { ...r, sortKey: row.sort_key } : r;
   });
   return { totalResults: total, resources: attachRelations(ops, job, resources) };
-}
-
-/** The QueryResult of a job's answer: sort keys decoded into `sortValue`. */
-export function finishQuery(plan: QueryPlan, raw: JobResult): QueryResult {
-  const sort = plan.sort;
-  if (sort === undefined) return raw;
-  return {
-    totalResults: raw.totalResults,
-    resources: raw.resources.map(({ sortKey, ...res }) => ({ ...res, sortValue: sort.decode(sortKey ?? null) })),
-  };
 }
 
 function attachRelations<R extends JobResource<unknown>>(ops: SqliteReader, job: QueryJob, page: R[]): R[] {

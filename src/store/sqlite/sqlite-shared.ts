@@ -24,7 +24,7 @@ export interface ResourceRow {
 }
 
 /** The columns `ResourceRow` is read from, on the `resources` table aliased `r`. */
-export const RESOURCE_COLUMNS = 'r.tenant_id, r.type, r.id, r.data, r.version, r.created, r.last_modified';
+export { RESOURCE_COLUMNS } from '../sql/plan-query.ts';
 
 /** A `resources` row as the Store contract returns it (the body parsed). */
 export function rowToResource(row: ResourceRow): StoredResource {

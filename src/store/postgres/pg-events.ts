@@ -1,0 +1,90 @@
+/**
+ * The audit rows and outbox events of the PostgreSQL store (docs/audit.md, migration 6).
+ * Both are numbered per tenant from the tenant's `event_counters` row, bumped by ONE
+ * upsert inside the caller's write transaction: the row lock it takes is held until
+ * commit, so concurrent transactions of one tenant (any process) number one after the
+ * other, strictly increasing and gap-free; a rolled-back transaction takes its numbers back.
+ */
+import type { AuditEvent, AuditEventInput, AuditPage, EventPage, OutboxEvent, OutboxEventInput } from '../store.ts';
+import type { Sql } from './pg-sql.ts';
+
+const BUMP = `INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
+  ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = c.audit_seq + excluded.audit_seq, outbox_seq = c.outbox_seq + excluded.outbox_seq
+  RETURNING audit_seq, outbox_seq`;
+
+const INSERT_AUDIT = `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
+  method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
+
+const INSERT_OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6)';
+
+/** Appends the rows; must run inside a write transaction. */
+export async function appendPgEvents(sql: Sql, tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[]): Promise<void> {
+  if (audit.length === 0 && outbox.length === 0) return;
+  const [last] = await sql.rows<{ audit_seq: number; outbox_seq: number }>(BUMP, [tenantId, audit.length, outbox.length]);
+  if (last === undefined) throw new Error('event counter upsert returned no row');
+  let seq = Number(last.audit_seq) - audit.length;
+  for (const a of audit) {
+    await sql.count(INSERT_AUDIT, [
+      tenantId, ++seq, a.id, a.occurredAt, a.actorKind, a.actorId, a.actorLabel, a.requestId, a.idp, a.method, a.path,
+      a.resourceType, a.resourceId, a.operation, JSON.stringify(a.change ?? null), a.outcome, a.status, JSON.stringify(a.normalisations),
+    ]);
+  }
+  seq = Number(last.outbox_seq) - outbox.length;
+  for (const e of outbox) await sql.count(INSERT_OUTBOX, [tenantId, ++seq, e.id, e.type, e.occurredAt, JSON.stringify(e.payload ?? null)]);
+}
+
+type AuditRow = {
+  tenant_id: string; seq: number; id: string; occurred_at: string; actor_kind: string; actor_id: string | null; actor_label: string | null;
+  request_id: string | null; idp: string | null; method: string | null; path: string | null; resource_type: string; resource_id: string;
+  operation: string; change: string; outcome: string; status: number; normalisations: string;
+};
+
+/** Filter → column and operator; the SQL text comes only from this table, values are bound. */
+const AUDIT_FILTERS = [
+  ['resourceType', 'resource_type ='],
+  ['resourceId', 'resource_id ='],
+  ['actor', 'actor_id ='],
+  ['operation', 'operation ='],
+  ['outcome', 'outcome ='],
+  ['since', 'occurred_at >='],
+  ['until', 'occurred_at <'],
+] as const;
+
+/** A page of the tenant's audit rows, by `seq`, filtered (AND); walks the primary key from the cursor. */
+export async function listPgAudit(sql: Sql, tenantId: string, page: AuditPage): Promise<AuditEvent[]> {
+  let text = 'SELECT * FROM audit_events WHERE tenant_id = $1 AND seq > $2';
+  const args: unknown[] = [tenantId, page.afterSeq ?? 0];
+  for (const [key, clause] of AUDIT_FILTERS) {
+    const v = page[key];
+    if (v === undefined) continue;
+    args.push(v);
+    text += ` AND ${clause} $${args.length}`;
+  }
+  args.push(page.limit);
+  const rows = await sql.rows<AuditRow>(`${text} ORDER BY seq LIMIT $${args.length}`, args);
+  return rows.map((r) => ({
+    tenantId: r.tenant_id, seq: Number(r.seq), id: r.id, occurredAt: r.occurred_at, actorKind: r.actor_kind, actorId: r.actor_id,
+    actorLabel: r.actor_label, requestId: r.request_id, idp: r.idp, method: r.method, path: r.path, resourceType: r.resource_type,
+    resourceId: r.resource_id, operation: r.operation, change: JSON.parse(r.change) as unknown, outcome: r.outcome as AuditEvent['outcome'],
+    status: r.status, normalisations: JSON.parse(r.normalisations) as string[],
+  }));
+}
+
+/** A page of the tenant's outbox events, by `seq`. */
+export async function listPgOutbox(sql: Sql, tenantId: string, page: EventPage): Promise<OutboxEvent[]> {
+  const rows = await sql.rows<{ tenant_id: string; seq: number; id: string; type: string; occurred_at: string; payload: string }>(
+    'SELECT tenant_id, seq, id, type, occurred_at, payload FROM outbox_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+    [tenantId, page.afterSeq ?? 0, page.limit],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, seq: Number(r.seq), id: r.id, type: r.type, occurredAt: r.occurred_at, payload: JSON.parse(r.payload) as unknown }));
+}
+
+/** Deletes at most `limit` rows older than `before`, oldest first, through the `occurred_at` index (migration 10). */
+export function prunePgAudit(sql: Sql, before: string, limit: number): Promise<number> {
+  return sql.count(
+    `DELETE FROM audit_events WHERE (tenant_id, seq) IN
+       (SELECT tenant_id, seq FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
+    [before, limit],
+  );
+}

@@ -8,6 +8,7 @@
 import {
   formatBytes,
   formatDuration,
+  parseBoolean,
   parseByteSize,
   parseChoice,
   parseDuration,
@@ -69,6 +70,14 @@ export interface Config {
   readonly permissions: readonly Permission[];
   /** Audit rows older than this are deleted (docs/audit.md "Retention"); 0 keeps them forever. */
   readonly auditRetentionMs: number;
+  /** Deliver webhooks from this process (docs/webhooks.md). */
+  readonly webhooks: boolean;
+  /** How often the webhook worker looks for due deliveries. */
+  readonly webhooksPollIntervalMs: number;
+  /** Timeout of one webhook request (name resolution, connection, answer). */
+  readonly webhooksTimeoutMs: number;
+  /** Allow webhook URLs on loopback, link-local and private addresses (docs/reliability.md AU-12). */
+  readonly webhooksAllowPrivateNetworks: boolean;
 }
 
 export type SettingKey = keyof Config;
@@ -192,6 +201,14 @@ export const SETTINGS = [
     description: 'JSON file with the platform\'s permission catalogue, [{"name", "description"}] (at most 1000; read and checked at start); empty: no permissions. Administrators grant these to roles; SCIM never does (AU-9).', parse: parsePermissionsFile }),
   setting({ key: 'auditRetentionMs', flag: 'audit-retention', env: ['ROSTER_AUDIT_RETENTION'], unit: 'duration', metavar: 'DURATION', default: 90 * DAY, defaultText: '90d',
     description: 'How long audit rows are kept; older ones are deleted in small batches while the server runs (docs/audit.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
+  setting({ key: 'webhooks', flag: 'webhooks', env: ['ROSTER_WEBHOOKS'], unit: 'boolean', metavar: 'BOOL', default: true, defaultText: 'true',
+    description: 'Deliver webhooks from this process (docs/webhooks.md); false leaves delivery to other processes sharing the database. Endpoints can be registered either way.', parse: parseBoolean }),
+  setting({ key: 'webhooksPollIntervalMs', flag: 'webhooks-poll-interval', env: ['ROSTER_WEBHOOKS_POLL_INTERVAL'], unit: 'duration', metavar: 'DURATION', default: 1000, defaultText: '1s',
+    description: 'How often the webhook worker looks for events to deliver; an idle look is one indexed read.', parse: parseDuration(10, 60_000) }),
+  setting({ key: 'webhooksTimeoutMs', flag: 'webhooks-timeout', env: ['ROSTER_WEBHOOKS_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'Longest webhook attempt (name resolution, connection, answer); past it the attempt failed and is retried (docs/webhooks.md "Retries").', parse: parseDuration(100, 60_000) }),
+  setting({ key: 'webhooksAllowPrivateNetworks', flag: 'webhooks-allow-private-networks', env: ['ROSTER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS'], unit: 'boolean', metavar: 'BOOL', default: false, defaultText: 'false',
+    description: 'Allow webhook URLs that resolve to loopback, link-local, private, unique-local or CGNAT addresses (refused by default at registration and at each delivery; AU-12).', parse: parseBoolean }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

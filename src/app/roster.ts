@@ -16,6 +16,8 @@ import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
+import { startWebhookWorker } from '../webhooks/worker.ts';
+import type { WebhookWorkerOptions } from '../webhooks/worker.ts';
 import { startAuditPruner } from './audit-retention.ts';
 import { storeOperatorVerifier } from './operator-tokens.ts';
 import { openStoreFromConfig } from './store-factory.ts';
@@ -41,6 +43,8 @@ export interface RosterParts {
   readonly mounts?: readonly Mount[];
   /** Public base URL from the listening port when `config.publicUrl` is unset. */
   readonly publicUrlFor?: (port: number) => string;
+  /** Webhook retry schedule and disabling rule (tests shorten them; docs/webhooks.md). */
+  readonly webhooks?: Pick<WebhookWorkerOptions, 'retryScheduleMs' | 'disableAfterMs' | 'concurrency'>;
 }
 
 /** The directory: the schemas and the SCIM use cases behind the SCIM mount. */
@@ -76,6 +80,12 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
+  const webhooks = config.webhooks
+    ? startWebhookWorker({
+      store, logger, pollIntervalMs: config.webhooksPollIntervalMs, timeoutMs: config.webhooksTimeoutMs,
+      allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks,
+    })
+    : undefined;
   const http = createHttpApp({
     config,
     logger,
@@ -85,6 +95,8 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
+      // In-flight webhook requests are abandoned and their leases given back: retried later (docs/webhooks.md).
+      await webhooks?.stop();
       await pruner.stop();
       await store.close();
     },

@@ -9,6 +9,7 @@
  * - the permission catalogue, a tenant's roles, their members and grants (`admin-roles.ts`).
  * - a tenant's audit log, paged and exported (`admin-audit.ts`).
  * - a tenant's sync health (`admin-health.ts`).
+ * - a tenant's webhook endpoints, deliveries and replays (`admin-webhooks.ts`).
  *
  * The composition root passes the verifier: the store's operator tokens
  * (`roster admin-token create`), or an embedding application's own
@@ -22,6 +23,7 @@ import { AdminError, sendAdminError } from './admin-errors.ts';
 import { routeRoles } from './admin-roles.ts';
 import { routeTenantHealth } from './admin-health.ts';
 import { routeTenantUsers } from './admin-users.ts';
+import { routeWebhooks } from './admin-webhooks.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,7 +40,7 @@ export type OperatorVerifier = (token: string) => Promise<boolean>;
 
 /** What the admin mount needs. */
 export interface AdminMountDeps {
-  readonly config: Pick<Config, 'publicUrl' | 'port' | 'permissions'>;
+  readonly config: Pick<Config, 'publicUrl' | 'port' | 'permissions' | 'webhooksAllowPrivateNetworks'>;
   readonly store: Store;
   readonly verifyOperator: OperatorVerifier;
 }
@@ -79,6 +81,8 @@ async function route(deps: AdminMountDeps, req: IncomingMessage, res: ServerResp
   if (audit !== undefined) return audit;
   const health = await routeTenantHealth(deps.store, method, segments);
   if (health !== undefined) return health;
+  const webhooks = await routeWebhooks(deps.store, deps.config.webhooksAllowPrivateNetworks, req, res, method, segments, ctx, token);
+  if (webhooks !== undefined) return webhooks;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

@@ -65,7 +65,7 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     const rcv = await receiver();
     const { secret } = await register(admin, c, rcv.url);
     assert.match(secret, /^whsec_/);
-    const created = await c.call('POST', '/Users', user('sig.alice', { active: true }));
+    const created = await c.call('POST', '/Users', user('sig.alice', { active: true, name: { givenName: 'Alice' }, emails: [{ type: 'work', value: 'alice@example.com' }], password: 'Secr3t!pass' }));
     assert.equal(created.status, 201);
     await rcv.waitFor((r) => r.length >= 1);
     const got = rcv.received[0]!;
@@ -74,6 +74,8 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     assert.equal(got.json.tenantId, c.tenantId);
     assert.equal(got.json.data['id'], created.body.id);
     assert.equal(got.json.data['userName'], 'sig.alice');
+    // The platform-side view: the mapped profile (docs/audit.md "Events").
+    assert.deepEqual(got.json.data['profile'], { username: 'sig.alice', firstName: 'Alice', email: 'alice@example.com', status: 'active' });
     const [event] = await srv.store.listOutboxEvents(c.tenantId, { limit: 100, afterSeq: got.json.sequence - 1 });
     assert.equal(got.headers['webhook-id'], event!.id);
     // Every attempt is recorded and visible.

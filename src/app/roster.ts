@@ -16,6 +16,7 @@ import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
 import type { Store } from '../store/store.ts';
+import { wakeAfterCommit } from '../webhooks/wake.ts';
 import { startWebhookWorker } from '../webhooks/worker.ts';
 import type { WebhookWorkerOptions } from '../webhooks/worker.ts';
 import { startAuditPruner } from './audit-retention.ts';
@@ -76,16 +77,18 @@ export interface Roster {
 /** Builds Roster from `config`. Opening the store is the only I/O before `listen()`. */
 export async function createRoster(config: Config, parts: RosterParts = {}): Promise<Roster> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
-  const store = parts.store ?? (await openStoreFromConfig(config));
-  const registry = defaultRegistry;
-  const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
-  const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
+  const opened = parts.store ?? (await openStoreFromConfig(config));
   const webhooks = config.webhooks
     ? startWebhookWorker({
-      store, logger, pollIntervalMs: config.webhooksPollIntervalMs, timeoutMs: config.webhooksTimeoutMs,
+      store: opened, logger, pollIntervalMs: config.webhooksPollIntervalMs, timeoutMs: config.webhooksTimeoutMs,
       allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks,
     })
     : undefined;
+  // Writes of this process wake the worker at once (src/webhooks/wake.ts).
+  const store = webhooks === undefined ? opened : wakeAfterCommit(opened, () => webhooks.wake());
+  const registry = defaultRegistry;
+  const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
+  const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
   const http = createHttpApp({
     config,
     logger,

@@ -230,6 +230,17 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     assert.equal(rcv.received[rcv.received.length - 1]!.json.type, 'user.created');
   });
 
+  it('starts a delivery right after a commit, without waiting for the poll', async () => {
+    // The poll is one minute: only the wake after the commit can deliver within the wait.
+    const { srv: s2, admin: a2 } = await server({ webhooksPollIntervalMs: 60_000 });
+    const c = await tenant(s2);
+    const rcv = await receiver();
+    await register(a2, c, rcv.url);
+    await c.call('POST', '/Users', user('woken'));
+    await rcv.waitFor((r) => r.length >= 1, 20_000);
+    assert.equal(rcv.received[0]!.json.data['userName'], 'woken');
+  });
+
   it('sends only the subscribed event types', async () => {
     const c = await tenant(srv);
     const rcv = await receiver();

@@ -45,7 +45,7 @@ export interface RosterParts {
   /** Public base URL from the listening port when `config.publicUrl` is unset. */
   readonly publicUrlFor?: (port: number) => string;
   /** Webhook retry schedule and disabling rule (tests shorten them; docs/webhooks.md). */
-  readonly webhooks?: Pick<WebhookWorkerOptions, 'retryScheduleMs' | 'disableAfterMs' | 'concurrency'>;
+  readonly webhooks?: Pick<WebhookWorkerOptions, 'retryScheduleMs' | 'disableAfterMs' | 'concurrency' | 'perTenant'>;
 }
 
 /** The directory: the schemas and the SCIM use cases behind the SCIM mount. */

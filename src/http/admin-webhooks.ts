@@ -17,7 +17,7 @@ import type { StoredDeliveryAttempt, WebhookEndpoint } from '../store/webhooks.t
 import { WebhookUrlError } from '../webhooks/address.ts';
 import {
   createEndpoint, DEFAULT_OVERLAP_MS, deleteEndpoint, MAX_OVERLAP_MS, MAX_REPLAY, replayEvents, rotateEndpointSecret,
-  UnknownEventTypeError, updateEndpoint,
+  TooManyEndpointsError, UnknownEventTypeError, updateEndpoint,
 } from '../webhooks/endpoints.ts';
 import type { WebhookAdmin } from '../webhooks/endpoints.ts';
 import { STREAMED } from './admin-audit.ts';
@@ -55,6 +55,7 @@ async function inputErrors<T>(fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof UnknownEventTypeError) throw new AdminError('unknown_event_type', e.message);
     if (e instanceof WebhookUrlError) throw new AdminError('webhook_url_refused', e.message);
+    if (e instanceof TooManyEndpointsError) throw new AdminError('conflict', e.message);
     if (e instanceof TypeError) throw new AdminError('invalid_request', e.message);
     throw e;
   }

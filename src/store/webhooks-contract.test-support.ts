@@ -11,6 +11,7 @@ import type { OutboxEventInput, Store } from './store.ts';
 import type { HeadResult } from './webhooks.ts';
 import { tenant } from './store-contract.test-support.ts';
 
+const NONE = { endpoints: [], tenants: [] };
 const T = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const event = (type = 'user.created'): OutboxEventInput => ({ id: randomUUID(), type, occurredAt: T(0), payload: { id: 'u' } });
 const done = (seq: number, replay = false, leaseUntil = T(100)): HeadResult =>
@@ -38,42 +39,45 @@ export function runWebhookStoreContract(name: string, open: () => Promise<Store>
     it('starts the cursor after the last event and claims only endpoints with due work', withStore(async (s) => {
       const { t, ep } = await setup(s);
       assert.equal(ep.nextSeq, 3);
-      assert.deepEqual(await s.webhooks.claim('w1', T(1), T(10), 10, []), []);
+      assert.deepEqual(await s.webhooks.claim('w1', T(1), T(10), 10, NONE), []);
       await s.appendEvents(t.id, [], [event()]);
-      const [c] = await s.webhooks.claim('w1', T(1), T(10), 10, []);
+      const [c] = await s.webhooks.claim('w1', T(1), T(10), 10, NONE);
       assert.equal(c?.id, ep.id);
       assert.equal(c?.secrets.current, 'sealed');
       assert.deepEqual(await s.webhooks.list(t.id).then((l) => l.map((e) => e.id)), [ep.id]);
+      await s.webhooks.release(ep.id, 'w1');
+      assert.deepEqual(await s.webhooks.claim('w1', T(2), T(10), 10, { endpoints: [ep.id], tenants: [] }), []);
+      assert.deepEqual(await s.webhooks.claim('w1', T(2), T(10), 10, { endpoints: [], tenants: [t.id] }), []);
     }));
 
     it('leases to one worker at a time; after expiry another takes over and the first loses its writes', withStore(async (s) => {
       const { t, ep } = await setup(s);
       await s.appendEvents(t.id, [], [event()]);
-      assert.equal((await s.webhooks.claim('w1', T(1), T(10), 10, [])).length, 1);
-      assert.equal((await s.webhooks.claim('w2', T(5), T(15), 10, [])).length, 0);
-      assert.equal((await s.webhooks.claim('w2', T(10), T(20), 10, [])).length, 1);
+      assert.equal((await s.webhooks.claim('w1', T(1), T(10), 10, NONE)).length, 1);
+      assert.equal((await s.webhooks.claim('w2', T(5), T(15), 10, NONE)).length, 0);
+      assert.equal((await s.webhooks.claim('w2', T(10), T(20), 10, NONE)).length, 1);
       assert.equal(await s.webhooks.finishHead(ep.id, 'w1', done(3)), false);
       assert.equal(await s.webhooks.skipTo(ep.id, 'w1', 9), false);
       assert.equal(await s.webhooks.finishHead(ep.id, 'w2', done(3)), true);
       assert.equal((await s.webhooks.get(t.id, ep.id))?.nextSeq, 4);
       await s.webhooks.release(ep.id, 'w2');
-      assert.deepEqual(await s.webhooks.claim('w3', T(11), T(20), 10, []), []);
+      assert.deepEqual(await s.webhooks.claim('w3', T(11), T(20), 10, NONE), []);
     }));
 
     it('keeps the head on retry until the next attempt is due, and can disable', withStore(async (s) => {
       const { t, ep } = await setup(s);
       await s.appendEvents(t.id, [], [event()]);
-      await s.webhooks.claim('w1', T(1), T(10), 10, []);
+      await s.webhooks.claim('w1', T(1), T(10), 10, NONE);
       await s.webhooks.finishHead(ep.id, 'w1', { ...done(3), kind: 'retry', delivered: false, attempts: 1, nextAttemptAt: T(30), failingSince: T(1) });
       await s.webhooks.release(ep.id, 'w1');
-      assert.deepEqual(await s.webhooks.claim('w1', T(20), T(40), 10, []), []);
-      const [c] = await s.webhooks.claim('w1', T(30), T(40), 10, []);
+      assert.deepEqual(await s.webhooks.claim('w1', T(20), T(40), 10, NONE), []);
+      const [c] = await s.webhooks.claim('w1', T(30), T(40), 10, NONE);
       assert.deepEqual([c?.nextSeq, c?.attempts, c?.failingSince], [3, 1, T(1)]);
       await s.webhooks.finishHead(ep.id, 'w1', { ...done(3), kind: 'retry', delivered: false, attempts: 2, nextAttemptAt: T(31), failingSince: T(1), disable: 'why' });
       await s.webhooks.release(ep.id, 'w1');
       const off = await s.webhooks.get(t.id, ep.id);
       assert.deepEqual([off?.enabled, off?.disabledReason], [false, 'why']);
-      assert.deepEqual(await s.webhooks.claim('w1', T(50), T(60), 10, []), []);
+      assert.deepEqual(await s.webhooks.claim('w1', T(50), T(60), 10, NONE), []);
       const on = await s.webhooks.update(t.id, ep.id, { enabled: true, disabledReason: null, updatedAt: T(51) });
       assert.deepEqual([on?.enabled, on?.disabledReason, on?.attempts, on?.failingSince], [true, null, 0, null]);
     }));
@@ -83,7 +87,7 @@ export function runWebhookStoreContract(name: string, open: () => Promise<Store>
       assert.equal(await s.webhooks.queueReplay(t.id, ep.id, 2, 9), 2);
       assert.equal((await s.webhooks.get(t.id, ep.id))?.pendingReplays, 2);
       assert.equal(await s.webhooks.nextReplay(ep.id), 2);
-      await s.webhooks.claim('w1', T(1), T(10), 10, []);
+      await s.webhooks.claim('w1', T(1), T(10), 10, NONE);
       await s.webhooks.finishHead(ep.id, 'w1', done(2, true));
       assert.equal(await s.webhooks.nextReplay(ep.id), 3);
       assert.equal((await s.webhooks.get(t.id, ep.id))?.nextSeq, 4);

@@ -111,6 +111,12 @@ export interface HeadResult {
   readonly disable?: string;
 }
 
+/** What a claim leaves out: endpoints this worker delivers already, tenants at its per-tenant cap. */
+export interface ClaimExclusion {
+  readonly endpoints: readonly string[];
+  readonly tenants: readonly string[];
+}
+
 /** Webhook endpoints, their delivery state and attempts. */
 export interface WebhookStore {
   create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
@@ -132,9 +138,9 @@ export interface WebhookStore {
   /**
    * Leases at most `limit` enabled endpoints that have something to deliver (a queued
    * replay, or an outbox event at or past their cursor) and whose next attempt is due,
-   * whose lease is free or expired, and that are not in `exclude`.
+   * whose lease is free or expired, and that `exclude` does not leave out.
    */
-  claim(owner: string, now: string, leaseUntil: string, limit: number, exclude: readonly string[]): Promise<ClaimedEndpoint[]>;
+  claim(owner: string, now: string, leaseUntil: string, limit: number, exclude: ClaimExclusion): Promise<ClaimedEndpoint[]>;
   /** The lowest queued replay sequence of the endpoint. */
   nextReplay(id: string): Promise<number | undefined>;
   /** Moves the cursor past unsubscribed events (only while `owner` holds the lease); false when the lease was lost. */

@@ -23,6 +23,16 @@ export const DEFAULT_OVERLAP_MS = 86_400_000;
 export const MAX_OVERLAP_MS = 7 * 86_400_000;
 /** Most events one replay request queues. */
 export const MAX_REPLAY = 10_000;
+/** Most endpoints of one tenant. */
+export const MAX_ENDPOINTS_PER_TENANT = 10;
+
+/** The tenant has `MAX_ENDPOINTS_PER_TENANT` endpoints already. */
+export class TooManyEndpointsError extends Error {
+  constructor() {
+    super(`A tenant has at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first`);
+    this.name = 'TooManyEndpointsError';
+  }
+}
 
 /** An event type outside `EVENT_TYPES`. */
 export class UnknownEventTypeError extends Error {
@@ -77,6 +87,7 @@ export async function createEndpoint(a: WebhookAdmin, input: { url: unknown; eve
   const at = (a.now ?? (() => new Date()))().toISOString();
   const id = randomUUID();
   const endpoint = await runUnitOfWork(a.store, a.audit, async (uow) => {
+    if ((await uow.tx.webhooks.list(a.tenantId)).length >= MAX_ENDPOINTS_PER_TENANT) throw new TooManyEndpointsError();
     const ep = await uow.tx.webhooks.create({ id, tenantId: a.tenantId, url, events, secret: sealed, createdAt: at });
     uow.record({
       tenantId: a.tenantId, resourceType: 'Webhook', resourceId: id, operation: 'create', events: [],

@@ -30,6 +30,8 @@ export interface WebhookWorkerOptions {
   readonly allowPrivateNetworks: boolean;
   /** Endpoints delivered at once by this process (default 16). */
   readonly concurrency?: number;
+  /** Endpoints of one tenant delivered at once by this process (default 4). */
+  readonly perTenant?: number;
   /** Delays after each failed attempt (default `DEFAULT_RETRY_SCHEDULE_MS`). */
   readonly retryScheduleMs?: readonly number[];
   /** Disable an endpoint whose attempts all failed for this long (default 5 days). */
@@ -49,15 +51,20 @@ export interface WebhookWorker {
 const PAGE = 100;
 /** Events one endpoint delivers per lease before it lets others go first. */
 const PER_LEASE = 100;
+/** How long an endpoint whose delivery failed unexpectedly (not an attempt: e.g. a secret that does not open) is left alone. */
+const COOL_DOWN_MS = 60_000;
 
 /** Starts the worker. */
 export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
   const owner = randomUUID();
   const concurrency = o.concurrency ?? 16;
+  const perTenant = o.perTenant ?? 4;
   const schedule = o.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
   const disableAfterMs = o.disableAfterMs ?? DEFAULT_DISABLE_AFTER_MS;
   const leaseMs = 2 * o.timeoutMs + 1000;
-  const active = new Map<string, Promise<void>>();
+  /** Endpoint id → its run and tenant. */
+  const active = new Map<string, { run: Promise<void>; tenantId: string }>();
+  const cooling = new Map<string, number>();
   const stopping = new AbortController();
   let box: Promise<SecretBox> | undefined;
   let ticking = false;
@@ -90,10 +97,16 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
 
   /** The endpoint's next event: a queued replay first, else the first subscribed event at or past the cursor. */
   async function head(ep: ClaimedEndpoint, cursor: number): Promise<{ event: OutboxEvent; replay: boolean } | 'lost' | undefined> {
-    const replaySeq = await o.store.webhooks.nextReplay(ep.id);
-    if (replaySeq !== undefined) {
+    for (let replaySeq = await o.store.webhooks.nextReplay(ep.id); replaySeq !== undefined; replaySeq = await o.store.webhooks.nextReplay(ep.id)) {
       const [event] = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: replaySeq - 1, limit: 1 });
       if (event !== undefined && event.seq === replaySeq) return { event, replay: true };
+      // The event is gone (outbox retention): drop it from the queue, keep the endpoint's state.
+      const now = Date.now();
+      const dropped = await o.store.webhooks.finishHead(ep.id, ep.leaseOwner, {
+        seq: replaySeq, replay: true, kind: 'done', delivered: false, attempts: ep.attempts, failingSince: ep.failingSince,
+        nextAttemptAt: iso(now), leaseUntil: iso(now + leaseMs),
+      });
+      if (!dropped) return 'lost';
     }
     for (let from = cursor; ; ) {
       const page = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: from - 1, limit: PAGE });
@@ -156,15 +169,30 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
         const free = concurrency - active.size;
         if (free <= 0 || stopping.signal.aborted) break;
         const now = Date.now();
-        const claimed = await o.store.webhooks.claim(owner, iso(now), iso(now + leaseMs), free, [...active.keys()]);
+        for (const [id, until] of cooling) if (until <= now) cooling.delete(id);
+        const perTenantNow = new Map<string, number>();
+        for (const a of active.values()) perTenantNow.set(a.tenantId, (perTenantNow.get(a.tenantId) ?? 0) + 1);
+        const full = [...perTenantNow].filter(([, n]) => n >= perTenant).map(([t]) => t);
+        const claimed = await o.store.webhooks.claim(owner, iso(now), iso(now + leaseMs), free, { endpoints: [...active.keys(), ...cooling.keys()], tenants: full });
         for (const ep of claimed) {
+          // One claim may take several endpoints of a tenant: past its cap they go back at once.
+          const n = (perTenantNow.get(ep.tenantId) ?? 0) + 1;
+          if (n > perTenant) {
+            await o.store.webhooks.release(ep.id, ep.leaseOwner);
+            again = true;
+            continue;
+          }
+          perTenantNow.set(ep.tenantId, n);
           const p = run(ep)
-            .catch((e: unknown) => o.logger.error({ webhook: ep.id, err: e }, 'Webhook worker error'))
+            .catch((e: unknown) => {
+              cooling.set(ep.id, Date.now() + COOL_DOWN_MS);
+              if (!stopping.signal.aborted) o.logger.error({ webhook: ep.id, err: e }, 'Webhook worker error');
+            })
             .finally(() => {
               active.delete(ep.id);
               if (!stopping.signal.aborted) void tick();
             });
-          active.set(ep.id, p);
+          active.set(ep.id, { run: p, tenantId: ep.tenantId });
         }
       } while (again);
     } catch (e) {
@@ -183,7 +211,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
       clearInterval(timer);
       stopping.abort();
       while (ticking) await new Promise((r) => setTimeout(r, 5));
-      await Promise.all(active.values());
+      await Promise.all([...active.values()].map((a) => a.run));
     },
   };
 }

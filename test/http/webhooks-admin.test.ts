@@ -80,6 +80,13 @@ describe('webhook endpoints through the admin API', () => {
     assert.equal((await admin('GET', `/tenants/${c.tenantId}/webhooks`)).body.webhooks.length, 0);
   });
 
+  it('keeps a tenant to at most 10 endpoints (409 conflict)', async () => {
+    const c = await tenant(srv);
+    for (let i = 0; i < 10; i++) assert.equal((await admin('POST', `/tenants/${c.tenantId}/webhooks`, { url: `${PUBLIC}/${i}`, events: ['*'] })).status, 201);
+    const r = await admin('POST', `/tenants/${c.tenantId}/webhooks`, { url: `${PUBLIC}/10`, events: ['*'] });
+    assert.deepEqual([r.status, r.body.error.code], [409, 'conflict']);
+  });
+
   it('refuses loopback, link-local, private and unique-local URLs at registration (AU-12)', async () => {
     const c = await tenant(srv);
     for (const url of [

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { createOperatorToken } from '../../src/app/operator-tokens.ts';
 import { scim } from '../helpers/server.ts';
@@ -23,7 +24,7 @@ after(async () => {
   await Promise.all(receivers.map((r) => r.close()));
 });
 
-async function server(config: Record<string, unknown>, webhooks: { retryScheduleMs?: number[]; disableAfterMs?: number } = {}) {
+async function server(config: Record<string, unknown>, webhooks: { retryScheduleMs?: number[]; disableAfterMs?: number; concurrency?: number; perTenant?: number } = {}) {
   const srv = await startTestServer({
     config: { webhooksAllowPrivateNetworks: true, webhooksPollIntervalMs: 20, webhooksTimeoutMs: 1000, ...config },
     webhooks: { retryScheduleMs: [50, 50, 50, 50], ...webhooks },
@@ -147,6 +148,24 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     assert.equal(live.received[0]!.json.tenantId, b.tenantId);
   });
 
+  it("caps one tenant's endpoints in flight, so its hanging endpoints leave slots to others", async () => {
+    // Four slots, at most two per tenant: without the cap tenant A's four hanging endpoints would take them all.
+    const { srv: capped, admin: cadmin } = await server({ webhooksTimeoutMs: 30_000 }, { concurrency: 4, perTenant: 2 });
+    const a = await tenant(capped);
+    const b = await tenant(capped);
+    const dead = await receiver();
+    dead.answer = () => 'hang';
+    for (let i = 0; i < 4; i++) await register(cadmin, a, `${dead.url}?n=${i}`);
+    const live = await receiver();
+    await register(cadmin, b, live.url);
+    await a.call('POST', '/Users', user('a.flood'));
+    await dead.waitFor((r) => r.length >= 2);
+    await b.call('POST', '/Users', user('b.served'));
+    await live.waitFor((r) => r.length >= 1);
+    assert.equal(dead.hanging(), 2, 'two of tenant A in flight, not four');
+    assert.equal(dead.received.length, 2);
+  });
+
   it('signs with both secrets during a rotation overlap, and only the new one after', async () => {
     const c = await tenant(srv);
     const rcv = await receiver();
@@ -205,6 +224,27 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
       assert.equal(r.status, 400, JSON.stringify(bad));
     }
     assert.equal((await admin('POST', `/tenants/${c.tenantId}/webhooks/${id}/replay`, { eventId: 'nope' })).status, 404);
+  });
+
+  it('drops a queued replay whose event is gone instead of holding the endpoint', async () => {
+    const c = await tenant(srv);
+    const rcv = await receiver();
+    const { id } = await register(admin, c, rcv.url);
+    await c.call('POST', '/Users', user('gone.1'));
+    await rcv.waitFor((r) => r.length >= 1);
+    const seq = rcv.received[0]!.json.sequence;
+    // Delivery waits while the endpoint is disabled; the event then leaves the outbox (as retention would do it).
+    await admin('PATCH', `/tenants/${c.tenantId}/webhooks/${id}`, { enabled: false });
+    assert.equal((await admin('POST', `/tenants/${c.tenantId}/webhooks/${id}/replay`, { fromSequence: seq, toSequence: seq })).body.queued, 1);
+    const db = new Database(srv.dbFile);
+    db.prepare('DELETE FROM outbox_events WHERE tenant_id = ? AND seq = ?').run(c.tenantId, seq);
+    db.close();
+    await admin('PATCH', `/tenants/${c.tenantId}/webhooks/${id}`, { enabled: true });
+    await c.call('POST', '/Users', user('gone.2'));
+    await rcv.waitFor((r) => r.length >= 2);
+    assert.equal(rcv.received[1]!.json.data['userName'], 'gone.2');
+    const ep = (await admin('GET', `/tenants/${c.tenantId}/webhooks/${id}`)).body;
+    assert.equal(ep.delivery.pendingReplays, 0);
   });
 
   it('disables an endpoint after the rule, with the reason visible; re-enabling clears it and delivers', async () => {

@@ -5,7 +5,7 @@
  */
 import type { StatementCache } from './connection.ts';
 import type {
-  ClaimedEndpoint, DeliveryAttempt, HeadResult, NewWebhookEndpoint, StoredDeliveryAttempt, WebhookEndpoint,
+  ClaimedEndpoint, ClaimExclusion, DeliveryAttempt, HeadResult, NewWebhookEndpoint, StoredDeliveryAttempt, WebhookEndpoint,
   WebhookEndpointChange, WebhookStore,
 } from '../webhooks.ts';
 
@@ -27,10 +27,10 @@ const toEndpoint = (r: Row): WebhookEndpoint => ({
   attempts: r.attempts, nextAttemptAt: r.next_attempt_at, failingSince: r.failing_since, pendingReplays: r.pending,
 });
 
-/** Endpoints with work that is due and a free lease (the `?`s: now, now, excluded ids as a JSON array). */
+/** Endpoints with work that is due and a free lease (the `?`s: now, now, excluded endpoint and tenant ids as JSON arrays, limit). */
 const DUE = `SELECT e.id FROM webhook_endpoints e
   WHERE e.enabled = 1 AND e.next_attempt_at <= ? AND (e.lease_owner IS NULL OR e.lease_expires_at <= ?)
-    AND e.id NOT IN (SELECT value FROM json_each(?))
+    AND e.id NOT IN (SELECT value FROM json_each(?)) AND e.tenant_id NOT IN (SELECT value FROM json_each(?))
     AND (EXISTS (SELECT 1 FROM webhook_replays r WHERE r.endpoint_id = e.id)
       OR e.next_seq <= (SELECT c.outbox_seq FROM event_counters c WHERE c.tenant_id = e.tenant_id))
   ORDER BY e.next_attempt_at LIMIT ?`;
@@ -115,15 +115,15 @@ export class SqliteWebhooks implements WebhookStore {
   }
 
   /** Whether any endpoint would be claimed (a read, so an idle poll takes no write lock). */
-  hasDue(now: string, exclude: readonly string[]): boolean {
-    return this.#s.get(DUE).get(now, now, JSON.stringify(exclude), 1) !== undefined;
+  hasDue(now: string, exclude: ClaimExclusion): boolean {
+    return this.#s.get(DUE).get(now, now, JSON.stringify(exclude.endpoints), JSON.stringify(exclude.tenants), 1) !== undefined;
   }
 
-  async claim(owner: string, now: string, leaseUntil: string, limit: number, exclude: readonly string[]): Promise<ClaimedEndpoint[]> {
+  async claim(owner: string, now: string, leaseUntil: string, limit: number, exclude: ClaimExclusion): Promise<ClaimedEndpoint[]> {
     // One conditional UPDATE: the lease condition is re-checked on the row it writes.
     const rows = this.#s.get(`UPDATE webhook_endpoints SET lease_owner = ?, lease_expires_at = ?
       WHERE id IN (${DUE}) AND enabled = 1 AND (lease_owner IS NULL OR lease_expires_at <= ?) RETURNING id, tenant_id`)
-      .all(owner, leaseUntil, now, now, JSON.stringify(exclude), limit, now) as { id: string; tenant_id: string }[];
+      .all(owner, leaseUntil, now, now, JSON.stringify(exclude.endpoints), JSON.stringify(exclude.tenants), limit, now) as { id: string; tenant_id: string }[];
     return rows.map((k) => {
       const r = this.#row(k.tenant_id, k.id)!;
       return {

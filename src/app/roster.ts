@@ -15,8 +15,8 @@ import type { ListeningAddress, RosterHttpServer } from '../http/server.ts';
 import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
+import { notifyAfterCommit } from '../store/after-commit.ts';
 import type { Store } from '../store/store.ts';
-import { wakeAfterCommit } from '../webhooks/wake.ts';
 import { startWebhookWorker } from '../webhooks/worker.ts';
 import type { WebhookWorkerOptions } from '../webhooks/worker.ts';
 import { startAuditPruner } from './audit-retention.ts';
@@ -84,8 +84,8 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
       allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks,
     })
     : undefined;
-  // Writes of this process wake the worker at once (src/webhooks/wake.ts).
-  const store = webhooks === undefined ? opened : wakeAfterCommit(opened, () => webhooks.wake());
+  // Writes of this process wake the worker at once (src/store/after-commit.ts).
+  const store = webhooks === undefined ? opened : notifyAfterCommit(opened, () => webhooks.wake());
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });

@@ -88,7 +88,9 @@ export function runWebhookStoreContract(name: string, open: () => Promise<Store>
       assert.equal((await s.webhooks.get(t.id, ep.id))?.pendingReplays, 2);
       assert.equal(await s.webhooks.nextReplay(ep.id), 2);
       await s.webhooks.claim('w1', T(1), T(10), 10, NONE);
-      await s.webhooks.finishHead(ep.id, 'w1', done(2, true));
+      const attempt = { endpointId: ep.id, eventId: 'e2', eventSeq: 2, eventType: 'user.created', attempt: 1, at: T(1), status: 204, latencyMs: 2, response: '', error: null, outcome: 'delivered' as const };
+      await s.webhooks.finishHead(ep.id, 'w1', done(2, true), [attempt]);
+      assert.deepEqual((await s.webhooks.listAttempts(t.id, ep.id, { limit: 5 })).map((a) => a.eventId), ['e2']);
       assert.equal(await s.webhooks.nextReplay(ep.id), 3);
       assert.equal((await s.webhooks.get(t.id, ep.id))?.nextSeq, 4);
       const [first] = await s.listOutboxEvents(t.id, { limit: 1 });

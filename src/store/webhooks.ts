@@ -145,8 +145,12 @@ export interface WebhookStore {
   nextReplay(id: string): Promise<number | undefined>;
   /** Moves the cursor past unsubscribed events (only while `owner` holds the lease); false when the lease was lost. */
   skipTo(id: string, owner: string, nextSeq: number): Promise<boolean>;
-  /** Records the head's outcome (see `HeadResult`); false when the lease was lost. */
-  finishHead(id: string, owner: string, result: HeadResult): Promise<boolean>;
+  /**
+   * Records the head's outcome (see `HeadResult`) and, in the same write, the attempts
+   * that led to it (a worker may report several delivered events at once: the cursor
+   * moves past the last); false when the lease was lost (the attempts are still recorded).
+   */
+  finishHead(id: string, owner: string, result: HeadResult, attempts?: readonly DeliveryAttempt[]): Promise<boolean>;
   /** Gives the lease back. */
   release(id: string, owner: string): Promise<void>;
   /** Appends an attempt; keeps the newest 1000 per endpoint. */

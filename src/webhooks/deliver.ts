@@ -6,8 +6,9 @@
  * no more than 64 KiB read.
  */
 import { request as httpRequest } from 'node:http';
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 import { resolveAllowed, WebhookUrlError } from './address.ts';
 
@@ -25,6 +26,11 @@ export interface WebhookRequest {
   readonly allowPrivateNetworks: boolean;
   /** Aborts the attempt (shutdown): the result is `aborted`. */
   readonly signal?: AbortSignal;
+  /**
+   * Keep-alive agents (default: a new connection per request). A kept connection is
+   * to an address checked when it was opened; each request is checked again first.
+   */
+  readonly agents?: { readonly http: HttpAgent; readonly https: HttpsAgent };
 }
 
 /** How it went. */
@@ -62,7 +68,7 @@ export async function postWebhook(r: WebhookRequest): Promise<WebhookResponse> {
       port: url.port === '' ? undefined : Number(url.port),
       path: `${url.pathname}${url.search}`,
       headers: { ...r.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(r.body)), 'user-agent': 'Roster-Webhooks/1' },
-      agent: false,
+      agent: r.agents === undefined ? false : url.protocol === 'https:' ? r.agents.https : r.agents.http,
       signal: ac.signal,
       // Connect to the address just checked, not to a second DNS answer (rebinding).
       lookup: (_h, o, cb) => {
@@ -95,15 +101,18 @@ async function readCapped(res: IncomingMessage): Promise<{ status: number; text:
   const status = res.statusCode ?? 0;
   const chunks: Buffer[] = [];
   let read = 0;
+  let whole = false;
   try {
     for await (const chunk of res as AsyncIterable<Buffer>) {
       if (read < RESPONSE_KEPT_BYTES) chunks.push(chunk);
       read += chunk.length;
       if (read >= RESPONSE_READ_BYTES) break;
     }
+    whole = read < RESPONSE_READ_BYTES;
   } catch {
     // A body cut short still has its status.
   }
-  res.destroy();
+  // A body read to its end leaves the connection to be kept alive; one cut short closes it.
+  if (!whole) res.destroy();
   return { status, text: Buffer.concat(chunks).subarray(0, RESPONSE_KEPT_BYTES).toString('utf8') };
 }

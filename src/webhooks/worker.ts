@@ -14,11 +14,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboxEvent, Store } from '../store/store.ts';
-import type { ClaimedEndpoint } from '../store/webhooks.ts';
-import { postWebhook } from './deliver.ts';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { ClaimedEndpoint, DeliveryAttempt, HeadResult } from '../store/webhooks.ts';
+import { attemptDelivery } from './attempt.ts';
+import type { AttemptTarget } from './attempt.ts';
 import { subscribes } from './event-types.ts';
 import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, retryDelay } from './schedule.ts';
-import { SEAL_KEY_NAME, secretBox, sign } from './secrets.ts';
+import { SEAL_KEY_NAME, secretBox } from './secrets.ts';
 import type { SecretBox } from './secrets.ts';
 
 /** The worker's settings; tests shorten the schedule. */
@@ -50,7 +53,10 @@ export interface WebhookWorker {
 /** Events read per page while looking for the next subscribed one. */
 const PAGE = 100;
 /** Events one endpoint delivers per lease before it lets others go first. */
-const PER_LEASE = 100;
+const PER_LEASE = 1000;
+/** Delivered events reported in one write at most, and the longest wait before reporting them. */
+const FLUSH_EVENTS = 100;
+const FLUSH_MS = 250;
 /** How long an endpoint whose delivery failed unexpectedly (not an attempt: e.g. a secret that does not open) is left alone. */
 const COOL_DOWN_MS = 60_000;
 
@@ -67,92 +73,130 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
   const cooling = new Map<string, number>();
   const stopping = new AbortController();
   let box: Promise<SecretBox> | undefined;
+  // Keep-alive connections, bounded per host and in all (docs/webhooks.md "Delivery and ordering").
+  const agentOptions = { keepAlive: true, maxSockets: 4, maxTotalSockets: 256, maxFreeSockets: 64, timeout: o.timeoutMs };
+  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   let ticking = false;
   let again = false;
 
   const iso = (ms = Date.now()): string => new Date(ms).toISOString();
 
-  async function deliver(ep: ClaimedEndpoint, event: OutboxEvent, attempt: number) {
+  /** The secrets that sign now, opened, the current one first. */
+  async function openSecrets(ep: ClaimedEndpoint): Promise<string[]> {
     const b = await (box ??= o.store.secret(SEAL_KEY_NAME).then(secretBox));
-    const body = JSON.stringify({ type: event.type, timestamp: event.occurredAt, tenantId: event.tenantId, sequence: event.seq, data: event.payload });
-    const ts = Math.floor(Date.now() / 1000);
-    const secrets = [ep.secrets.current];
-    if (ep.secrets.previous !== null && ep.secrets.previousExpiresAt !== null && ep.secrets.previousExpiresAt > iso()) secrets.push(ep.secrets.previous);
-    const signature = secrets.map((s) => sign(b.open(s), event.id, ts, body)).join(' ');
-    const res = await postWebhook({
-      url: ep.url, body, timeoutMs: o.timeoutMs, allowPrivateNetworks: o.allowPrivateNetworks, signal: stopping.signal,
-      headers: { 'webhook-id': event.id, 'webhook-timestamp': String(ts), 'webhook-signature': signature },
-    });
-    if (!res.aborted) {
-      const failed = !res.ok;
-      const gaveUp = failed && retryDelay(attempt, schedule, () => 0.5) === undefined;
-      await o.store.webhooks.recordAttempt({
-        endpointId: ep.id, eventId: event.id, eventSeq: event.seq, eventType: event.type, attempt, at: iso(), status: res.status,
-        latencyMs: res.latencyMs, response: res.response, error: res.error, outcome: !failed ? 'delivered' : gaveUp ? 'gave_up' : 'failed',
-      });
-      if (failed) o.logger.warn({ webhook: ep.id, tenantId: ep.tenantId, event: event.id, attempt, status: res.status, error: res.error }, 'Webhook delivery failed');
-    }
-    return res;
+    const out = [b.open(ep.secrets.current)];
+    if (ep.secrets.previous !== null && ep.secrets.previousExpiresAt !== null && ep.secrets.previousExpiresAt > iso()) out.push(b.open(ep.secrets.previous));
+    return out;
   }
 
-  /** The endpoint's next event: a queued replay first, else the first subscribed event at or past the cursor. */
-  async function head(ep: ClaimedEndpoint, cursor: number): Promise<{ event: OutboxEvent; replay: boolean } | 'lost' | undefined> {
-    for (let replaySeq = await o.store.webhooks.nextReplay(ep.id); replaySeq !== undefined; replaySeq = await o.store.webhooks.nextReplay(ep.id)) {
-      const [event] = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: replaySeq - 1, limit: 1 });
-      if (event !== undefined && event.seq === replaySeq) return { event, replay: true };
-      // The event is gone (outbox retention): drop it from the queue, keep the endpoint's state.
-      const now = Date.now();
-      const dropped = await o.store.webhooks.finishHead(ep.id, ep.leaseOwner, {
-        seq: replaySeq, replay: true, kind: 'done', delivered: false, attempts: ep.attempts, failingSince: ep.failingSince,
-        nextAttemptAt: iso(now), leaseUntil: iso(now + leaseMs),
-      });
-      if (!dropped) return 'lost';
-    }
-    for (let from = cursor; ; ) {
-      const page = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: from - 1, limit: PAGE });
-      const event = page.find((e) => subscribes(ep.events, e.type));
-      if (event !== undefined) return { event, replay: false };
-      if (page.length === 0) return undefined;
-      from = page[page.length - 1]!.seq + 1;
-      if (!(await o.store.webhooks.skipTo(ep.id, ep.leaseOwner, from))) return 'lost';
-    }
-  }
-
+  /**
+   * Delivers the endpoint's events while it holds the lease: queued replays first, then
+   * the subscribed events from its cursor, in sequence order. Delivered events are
+   * reported to the store in batches (at most `FLUSH_EVENTS`, or every `FLUSH_MS`), each
+   * batch one write that records the attempts and moves the cursor past the last: a
+   * crash before the write delivers the batch again (at least once). A failure is
+   * written at once: the batch before it, then the failed head with its next attempt.
+   */
   async function run(ep: ClaimedEndpoint): Promise<void> {
+    const target: AttemptTarget = {
+      endpointId: ep.id, url: ep.url, secrets: await openSecrets(ep), timeoutMs: o.timeoutMs,
+      allowPrivateNetworks: o.allowPrivateNetworks, signal: stopping.signal, agents,
+    };
     let cursor = ep.nextSeq;
     let attempts = ep.attempts;
     let failingSince = ep.failingSince;
+    let replays = ep.pendingReplays > 0;
+    let page: OutboxEvent[] = [];
+    let delivered: DeliveryAttempt[] = [];
+    let lastFlush = Date.now();
+    const headResult = (seq: number, replay: boolean, now: number): HeadResult => ({
+      seq, replay, kind: 'done', delivered: true, attempts: 0, failingSince: null, nextAttemptAt: iso(now), leaseUntil: iso(now + leaseMs),
+    });
+    /** Writes the delivered batch; false when the lease was lost. */
+    const flush = async (): Promise<boolean> => {
+      lastFlush = Date.now();
+      if (delivered.length === 0) return true;
+      const last = delivered[delivered.length - 1]!;
+      const batch = delivered;
+      delivered = [];
+      return o.store.webhooks.finishHead(ep.id, ep.leaseOwner, headResult(last.eventSeq, false, lastFlush), batch);
+    };
     try {
       for (let n = 0; n < PER_LEASE && !stopping.signal.aborted; n++) {
-        const h = await head(ep, cursor);
-        if (h === undefined || h === 'lost') return;
+        let event: OutboxEvent | undefined;
+        let replay = false;
+        if (replays) {
+          const seq = await o.store.webhooks.nextReplay(ep.id);
+          if (seq === undefined) replays = false;
+          else {
+            if (!(await flush())) return;
+            [event] = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: seq - 1, limit: 1 });
+            if (event?.seq !== seq) {
+              // The event is gone (outbox retention): drop it from the queue, keep the endpoint's state.
+              const now = Date.now();
+              const kept = await o.store.webhooks.finishHead(ep.id, ep.leaseOwner, {
+                ...headResult(seq, true, now), delivered: false, attempts, failingSince,
+              });
+              if (!kept) return;
+              continue;
+            }
+            replay = true;
+          }
+        }
+        if (event === undefined) {
+          if (page.length === 0) {
+            page = await o.store.listOutboxEvents(ep.tenantId, { afterSeq: cursor - 1, limit: PAGE });
+            if (page.length === 0) return;
+            const first = page.findIndex((e) => subscribes(ep.events, e.type));
+            if (first < 0) {
+              cursor = page[page.length - 1]!.seq + 1;
+              page = [];
+              if (!(await flush()) || !(await o.store.webhooks.skipTo(ep.id, ep.leaseOwner, cursor))) return;
+              continue;
+            }
+            page = page.slice(first).filter((e) => subscribes(ep.events, e.type));
+          }
+          event = page.shift()!;
+        }
         const attempt = attempts + 1;
-        const res = await deliver(ep, h.event, attempt);
-        if (res.aborted) return;
-        const now = Date.now();
-        let delay: number | undefined;
-        let disable: string | undefined;
+        const last = retryDelay(attempt, schedule, () => 0.5) === undefined;
+        const { res, record } = await attemptDelivery(target, event, attempt, last ? 'gave_up' : 'failed');
+        if (record === undefined) return;
         if (res.ok) {
           attempts = 0;
           failingSince = null;
-        } else {
-          failingSince ??= iso(now);
-          delay = retryDelay(attempt, schedule, o.random);
-          attempts = delay === undefined ? 0 : attempt;
-          if (now - Date.parse(failingSince) >= disableAfterMs) {
-            disable = `Disabled at ${iso(now)}: every delivery attempt failed since ${failingSince} (last: ${res.error ?? `HTTP ${res.status}`})`;
+          if (replay) {
+            const now = Date.now();
+            if (!(await o.store.webhooks.finishHead(ep.id, ep.leaseOwner, headResult(event.seq, true, now), [record]))) return;
+          } else {
+            cursor = event.seq + 1;
+            delivered.push(record);
+            if ((delivered.length >= FLUSH_EVENTS || Date.now() - lastFlush >= FLUSH_MS) && !(await flush())) return;
           }
+          continue;
         }
+        o.logger.warn({ webhook: ep.id, tenantId: ep.tenantId, event: event.id, attempt, status: res.status, error: res.error }, 'Webhook delivery failed');
+        if (!(await flush())) return;
+        const now = Date.now();
+        failingSince ??= iso(now);
+        const delay = retryDelay(attempt, schedule, o.random);
+        attempts = delay === undefined ? 0 : attempt;
+        const disable = now - Date.parse(failingSince) >= disableAfterMs
+          ? `Disabled at ${iso(now)}: every delivery attempt failed since ${failingSince} (last: ${res.error ?? `HTTP ${res.status}`})`
+          : undefined;
         const kind = delay === undefined ? 'done' : 'retry';
         const kept = await o.store.webhooks.finishHead(ep.id, ep.leaseOwner, {
-          seq: h.event.seq, replay: h.replay, kind, delivered: res.ok, attempts, failingSince,
+          seq: event.seq, replay, kind, delivered: false, attempts, failingSince,
           nextAttemptAt: iso(now + (delay ?? 0)), leaseUntil: iso(now + leaseMs), ...(disable !== undefined ? { disable } : {}),
-        });
+        }, [record]);
         if (disable !== undefined) o.logger.warn({ webhook: ep.id, tenantId: ep.tenantId }, 'Webhook endpoint disabled');
         if (!kept || kind === 'retry' || disable !== undefined) return;
-        if (!h.replay) cursor = h.event.seq + 1;
+        if (!replay) cursor = event.seq + 1;
+        // A given-up event: the held page may hold later events only; they follow.
       }
     } finally {
+      // Events delivered before a stop or an error are reported; the lease is given back.
+      await flush().catch(() => undefined);
       await o.store.webhooks.release(ep.id, ep.leaseOwner).catch(() => undefined);
     }
   }
@@ -212,6 +256,8 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
       stopping.abort();
       while (ticking) await new Promise((r) => setTimeout(r, 5));
       await Promise.all([...active.values()].map((a) => a.run));
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }

@@ -142,7 +142,8 @@ export class SqliteWebhooks implements WebhookStore {
     return this.#s.get('UPDATE webhook_endpoints SET next_seq = max(next_seq, ?) WHERE id = ? AND lease_owner = ?').run(nextSeq, id, owner).changes > 0;
   }
 
-  async finishHead(id: string, owner: string, h: HeadResult): Promise<boolean> {
+  async finishHead(id: string, owner: string, h: HeadResult, attempts: readonly DeliveryAttempt[] = []): Promise<boolean> {
+    for (const a of attempts) await this.recordAttempt(a);
     const done = h.kind === 'done';
     const ok = this.#s.get(`UPDATE webhook_endpoints SET
         next_seq = CASE WHEN ? AND NOT ? THEN max(next_seq, ? + 1) ELSE next_seq END,

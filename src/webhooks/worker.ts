@@ -98,10 +98,6 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
    * written at once: the batch before it, then the failed head with its next attempt.
    */
   async function run(ep: ClaimedEndpoint): Promise<void> {
-    const target: AttemptTarget = {
-      endpointId: ep.id, url: ep.url, secrets: await openSecrets(ep), timeoutMs: o.timeoutMs,
-      allowPrivateNetworks: o.allowPrivateNetworks, signal: stopping.signal, agents,
-    };
     let cursor = ep.nextSeq;
     let attempts = ep.attempts;
     let failingSince = ep.failingSince;
@@ -122,6 +118,10 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
       return o.store.webhooks.finishHead(ep.id, ep.leaseOwner, headResult(last.eventSeq, false, lastFlush), batch);
     };
     try {
+      const target: AttemptTarget = {
+        endpointId: ep.id, url: ep.url, secrets: await openSecrets(ep), timeoutMs: o.timeoutMs,
+        allowPrivateNetworks: o.allowPrivateNetworks, signal: stopping.signal, agents,
+      };
       for (let n = 0; n < PER_LEASE && !stopping.signal.aborted; n++) {
         let event: OutboxEvent | undefined;
         let replay = false;

@@ -6,6 +6,7 @@
  * rule, and no secret in any payload or log line (docs/reliability.md CF-7, AU-8).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
@@ -245,6 +246,24 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     assert.equal(rcv.received[1]!.json.data['userName'], 'gone.2');
     const ep = (await admin('GET', `/tenants/${c.tenantId}/webhooks/${id}`)).body;
     assert.equal(ep.delivery.pendingReplays, 0);
+  });
+
+  it('leaves an endpoint whose secret does not open alone for a while, and serves the others', async () => {
+    const c = await tenant(srv);
+    const rcv = await receiver();
+    const id = randomUUID();
+    await srv.store.webhooks.create({ id, tenantId: c.tenantId, url: rcv.url, events: ['*'], secret: 'v1.bm90IGEgc2VhbGVkIHNlY3JldA==', createdAt: new Date().toISOString() });
+    const good = await receiver();
+    await register(admin, c, good.url);
+    await c.call('POST', '/Users', user('bad.secret'));
+    await good.waitFor((r) => r.length >= 1);
+    await c.call('POST', '/Users', user('bad.secret.2'));
+    await good.waitFor((r) => r.length >= 2);
+    const errors = srv.logs().split('\n').filter((l) => l.includes('Webhook worker error') && l.includes(id));
+    assert.equal(errors.length, 1, 'one error, then the endpoint cools down instead of being claimed in a loop');
+    assert.equal(rcv.received.length, 0);
+    const ep = (await admin('GET', `/tenants/${c.tenantId}/webhooks/${id}`)).body;
+    assert.equal(ep.delivery.nextSequence, good.received[0]!.json.sequence, 'its events wait');
   });
 
   it('disables an endpoint after the rule, with the reason visible; re-enabling clears it and delivers', async () => {

@@ -59,5 +59,6 @@ export default tseslint.config(
   ...layerRule('store', { only: ['scim', 'domain'] }),
   ...layerRule('directory', { never: ['http', 'cli'] }),
   ...layerRule('tenants', { never: ['http', 'cli'] }),
+  ...layerRule('webhooks', { never: ['http', 'app', 'cli'] }),
   ...layerRule('http', { never: ['cli'] }),
 );

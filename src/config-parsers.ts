@@ -146,3 +146,11 @@ export function formatDuration(ms: number): string {
   }
   return `${ms}ms`;
 }
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), any case. */
+export function parseBoolean(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error(`expected true or false, got ${JSON.stringify(raw.slice(0, 32))}`);
+}

@@ -8,6 +8,7 @@
 import {
   formatBytes,
   formatDuration,
+  parseBoolean,
   parseByteSize,
   parseChoice,
   parseDatabaseUrl,
@@ -87,6 +88,14 @@ export interface Config {
   readonly eventsRetentionMs: number;
   /** How often in-process subscribers look for events committed by other processes (docs/embedding.md). */
   readonly eventsPollIntervalMs: number;
+  /** Deliver webhooks from this process (docs/webhooks.md). */
+  readonly webhooks: boolean;
+  /** How often the webhook worker looks for due deliveries. */
+  readonly webhooksPollIntervalMs: number;
+  /** Timeout of one webhook request (name resolution, connection, answer). */
+  readonly webhooksTimeoutMs: number;
+  /** Allow webhook URLs on loopback, link-local and private addresses (docs/reliability.md AU-12). */
+  readonly webhooksAllowPrivateNetworks: boolean;
 }
 
 export type SettingKey = keyof Config;
@@ -228,6 +237,14 @@ export const SETTINGS = [
     description: 'How long outbox events stay in the events feed; older ones are deleted in small batches while the server runs, and a cursor before them gets 410 cursor_expired (docs/events.md "Retention"). 0 keeps them forever.', parse: parseDuration(0, 100 * 365 * DAY) }),
   setting({ key: 'eventsPollIntervalMs', flag: 'events-poll-interval', env: ['ROSTER_EVENTS_POLL_INTERVAL'], unit: 'duration', metavar: 'DURATION', default: 1000, defaultText: '1s',
     description: 'How often an in-process event subscriber (roster.on, roster.subscribe) reads the outbox for events committed by another process; this process\'s own commits wake it at once (docs/embedding.md).', parse: parseDuration(10, 10 * 60_000) }),
+  setting({ key: 'webhooks', flag: 'webhooks', env: ['ROSTER_WEBHOOKS'], unit: 'boolean', metavar: 'BOOL', default: true, defaultText: 'true',
+    description: 'Deliver webhooks from this process (docs/webhooks.md); false leaves delivery to other processes sharing the database. Endpoints can be registered either way.', parse: parseBoolean }),
+  setting({ key: 'webhooksPollIntervalMs', flag: 'webhooks-poll-interval', env: ['ROSTER_WEBHOOKS_POLL_INTERVAL'], unit: 'duration', metavar: 'DURATION', default: 1000, defaultText: '1s',
+    description: 'How often the webhook worker looks for events to deliver; an idle look is one indexed read.', parse: parseDuration(10, 60_000) }),
+  setting({ key: 'webhooksTimeoutMs', flag: 'webhooks-timeout', env: ['ROSTER_WEBHOOKS_TIMEOUT'], unit: 'duration', metavar: 'DURATION', default: 10_000, defaultText: '10s',
+    description: 'Longest webhook attempt (name resolution, connection, answer); past it the attempt failed and is retried (docs/webhooks.md "Retries").', parse: parseDuration(100, 60_000) }),
+  setting({ key: 'webhooksAllowPrivateNetworks', flag: 'webhooks-allow-private-networks', env: ['ROSTER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS'], unit: 'boolean', metavar: 'BOOL', default: false, defaultText: 'false',
+    description: 'Allow webhook URLs that resolve to loopback, link-local, private, unique-local or CGNAT addresses (refused by default at registration and at each delivery; AU-12).', parse: parseBoolean }),
 ] as const satisfies readonly Setting[];
 
 /** Default values of every setting. */

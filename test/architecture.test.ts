@@ -36,6 +36,7 @@ const RULES: Readonly<Record<string, { only?: readonly string[]; never?: readonl
   store: { only: ['scim', 'domain'] },
   directory: { never: ['http', 'cli'] },
   tenants: { never: ['http', 'cli'] },
+  webhooks: { never: ['http', 'app', 'cli'] },
   http: { never: ['cli'] },
   app: { never: ['cli'] },
   config: { never: ['cli'] },

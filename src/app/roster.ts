@@ -18,7 +18,10 @@ import type { ListeningAddress, RosterHttpServer } from '../http/server.ts';
 import type { ScimHandler } from '../http/types.ts';
 import { defaultRegistry } from '../scim/schema/registry.ts';
 import type { SchemaRegistry } from '../scim/schema/types.ts';
+import { notifyAfterCommit } from '../store/after-commit.ts';
 import type { Store } from '../store/store.ts';
+import { startWebhookWorker } from '../webhooks/worker.ts';
+import type { WebhookWorkerOptions } from '../webhooks/worker.ts';
 import { startAuditPruner } from './audit-retention.ts';
 import { startOutboxPruner } from './events-retention.ts';
 import { createEventDispatcher } from './subscriptions.ts';
@@ -47,6 +50,8 @@ export interface RosterParts {
   readonly mounts?: readonly Mount[];
   /** Public base URL from the listening port when `config.publicUrl` is unset. */
   readonly publicUrlFor?: (port: number) => string;
+  /** Webhook retry schedule and disabling rule (tests shorten them; docs/webhooks.md). */
+  readonly webhooks?: Pick<WebhookWorkerOptions, 'retryScheduleMs' | 'disableAfterMs' | 'concurrency' | 'perTenant'>;
 }
 
 /** The directory: the schemas and the SCIM use cases behind the SCIM mount. */
@@ -87,7 +92,15 @@ export interface Roster {
 /** Builds Roster from `config`. Opening the store is the only I/O before `listen()`. */
 export async function createRoster(config: Config, parts: RosterParts = {}): Promise<Roster> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
-  const store = parts.store ?? (await openStoreFromConfig(config));
+  const opened = parts.store ?? (await openStoreFromConfig(config));
+  const webhooks = config.webhooks
+    ? startWebhookWorker({
+      store: opened, logger, pollIntervalMs: config.webhooksPollIntervalMs, timeoutMs: config.webhooksTimeoutMs,
+      allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks,
+    })
+    : undefined;
+  // Writes of this process wake the worker at once (src/store/after-commit.ts).
+  const store = webhooks === undefined ? opened : notifyAfterCommit(opened, () => webhooks.wake());
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
@@ -108,6 +121,8 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
     ...(parts.mounts !== undefined ? { extraMounts: parts.mounts } : {}),
     ...(parts.publicUrlFor !== undefined ? { publicUrlFor: parts.publicUrlFor } : {}),
     onClosed: async () => {
+      // In-flight webhook requests are abandoned and their leases given back: retried later (docs/webhooks.md).
+      await webhooks?.stop();
       await metricsServer?.close();
       metrics?.close();
       await events.close();

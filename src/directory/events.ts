@@ -3,6 +3,10 @@
  * the platform-side view: ids, names and the paths of the attributes that changed —
  * never a value that could be a password, an API key or a filter string.
  *
+ * User events that describe the user (`user.created`, `user.updated`) carry its
+ * `profile`: the platform's mapped profile (`toPlatformProfile`, docs/audit.md "Events"),
+ * which holds no password (writeOnly attributes are never stored).
+ *
  * Membership: one `role.member_added` / `role.member_removed` event per batch of at
  * most `MEMBER_BATCH` ids, so every id is delivered and no payload grows past a
  * bounded size (a PATCH adding 500 members gives 5 events of 100).
@@ -10,6 +14,7 @@
 import type { AttributeChange } from './change.ts';
 import type { ResourceKind } from '../domain/resource.ts';
 import type { ScimResource } from '../scim/schema/types.ts';
+import type { PlatformProfile } from './profile.ts';
 
 /** Most member ids in one membership event. */
 export const MEMBER_BATCH = 100;
@@ -44,22 +49,25 @@ function memberBatches(groupId: string, type: string, ids: readonly string[]): E
 /**
  * The events of one change of a User (`user.*`) or Group (`role.*`). `attributes` are
  * the changed attributes (from `diffResource`), `added` / `removed` the member ids
- * the write actually added and removed (all of them, not the bounded audit list).
+ * the write actually added and removed (all of them, not the bounded audit list);
+ * `profile` the user's mapped profile after the write.
  */
 export function directoryEvents(
   kind: ResourceKind, id: string, operation: DirectoryOperation, after: ScimResource | undefined,
   attributes: readonly AttributeChange[], added: readonly string[] = [], removed: readonly string[] = [],
+  profile?: PlatformProfile,
 ): EventDraft[] {
+  const withProfile = profile !== undefined ? { profile } : {};
   const prefix = kind === 'User' ? 'user' : 'role';
   if (operation === 'delete') return [{ type: `${prefix}.deleted`, payload: { id } }];
   const out: EventDraft[] = [];
   if (operation === 'create') {
     const active = kind === 'User' && typeof after?.['active'] === 'boolean' ? { active: after['active'] } : {};
-    out.push({ type: `${prefix}.created`, payload: { ...identity(kind, id, after), ...active } });
+    out.push({ type: `${prefix}.created`, payload: { ...identity(kind, id, after), ...active, ...withProfile } });
   } else {
     const active = kind === 'User' ? attributes.find((a) => a.path === 'active') : undefined;
     const others = attributes.filter((a) => a !== active);
-    if (others.length > 0) out.push({ type: `${prefix}.updated`, payload: { ...identity(kind, id, after), attributes: others.map((a) => a.path) } });
+    if (others.length > 0) out.push({ type: `${prefix}.updated`, payload: { ...identity(kind, id, after), attributes: others.map((a) => a.path), ...withProfile } });
     if (active !== undefined) {
       // `active` false → true and true/absent → false (RFC 7643 §4.1.1 `active`).
       out.push({ type: active.after === false ? 'user.deactivated' : 'user.reactivated', payload: { id } });

@@ -19,6 +19,7 @@ import { checkGroupSize, distinctCount, isEmptyDelta, membersFromBody, resolveDe
 import { jsonEqual } from '../scim/schema/json.ts';
 import { diffResource, membersChange, secretNames } from './change.ts';
 import { directoryEvents } from './events.ts';
+import { toPlatformProfile } from './profile.ts';
 import type { DirectoryOperation } from './events.ts';
 import { CLI_ACTOR, runUnitOfWork } from './unit-of-work.ts';
 import { auditRefusedReactivation, deprovisionUser, findRestorable, patchSetsActive } from './lifecycle.ts';
@@ -138,7 +139,7 @@ function recordChange(
     resourceId: id,
     operation,
     change: { attributes, ...(members !== undefined ? { members } : {}) },
-    events: directoryEvents(kind, id, operation, after, attributes, added, removed),
+    events: directoryEvents(kind, id, operation, after, attributes, added, removed, kind === 'User' && after !== undefined ? toPlatformProfile(rs, after) : undefined),
   });
 }
 

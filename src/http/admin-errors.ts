@@ -11,6 +11,8 @@ export const ADMIN_ERRORS = Object.freeze({
   unauthorized: { status: 401, message: 'Authentication failed: send an operator token as "Authorization: Bearer <token>"' },
   invalid_request: { status: 400, message: 'The request is not valid' },
   unknown_permission: { status: 400, message: 'A permission is not in the catalogue (GET /api/v1/permissions)' },
+  unknown_event_type: { status: 400, message: 'An event type is not one Roster sends (docs/webhooks.md)' },
+  webhook_url_refused: { status: 400, message: 'The webhook URL is not allowed (docs/webhooks.md "Private networks")' },
   not_found: { status: 404, message: 'No such endpoint' },
   conflict: { status: 409, message: 'The request conflicts with the current state' },
   managed_by_idp: { status: 409, message: "The tenant's identity provider manages this; change it there" },

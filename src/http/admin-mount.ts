@@ -10,6 +10,7 @@
  * - a tenant's audit log, paged and exported (`admin-audit.ts`).
  * - a tenant's sync health (`admin-health.ts`).
  * - the events feed, of a tenant or of all tenants (`admin-events.ts`, docs/events.md).
+ * - a tenant's webhook endpoints, deliveries and replays (`admin-webhooks.ts`).
  *
  * Paths and methods come from one table (`admin-routes.ts`): anything else is 404 or
  * 405 before a handler runs.
@@ -31,6 +32,7 @@ import { openApiDocument } from './openapi.ts';
 import { routeRoles } from './admin-roles.ts';
 import { routeTenantHealth } from './admin-health.ts';
 import { routeTenantUsers } from './admin-users.ts';
+import { routeWebhooks } from './admin-webhooks.ts';
 import { bearerToken } from './auth.ts';
 import { sendPlainJson } from './json-error.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -47,7 +49,7 @@ export type OperatorVerifier = (token: string) => Promise<boolean>;
 
 /** What the admin mount needs. */
 export interface AdminMountDeps {
-  readonly config: Pick<Config, 'publicUrl' | 'port' | 'permissions' | 'keyMaxGraceMs'>;
+  readonly config: Pick<Config, 'publicUrl' | 'port' | 'permissions' | 'keyMaxGraceMs' | 'webhooksAllowPrivateNetworks'>;
   readonly store: Store;
   readonly verifyOperator: OperatorVerifier;
 }
@@ -116,6 +118,8 @@ async function route(
   if (events !== undefined) return events;
   const health = await routeTenantHealth(deps.store, method, segments);
   if (health !== undefined) return health;
+  const webhooks = await routeWebhooks(deps.store, deps.config.webhooksAllowPrivateNetworks, req, res, method, segments, ctx, token);
+  if (webhooks !== undefined) return webhooks;
   const users = await routeTenantUsers(deps.store, req, method, segments, ctx, token);
   if (users !== undefined) return users;
   throw new AdminError('not_found');

@@ -37,6 +37,11 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = Object.freeze([
   { path: '/tenants/{tenantId}/health', methods: ['GET'] },
   { path: '/tenants/{tenantId}/events', methods: ['GET'] },
   { path: '/events', methods: ['GET'] },
+  { path: '/tenants/{tenantId}/webhooks', methods: ['GET', 'POST'] },
+  { path: '/tenants/{tenantId}/webhooks/{webhookId}', methods: ['GET', 'PATCH', 'DELETE'] },
+  { path: '/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret', methods: ['POST'] },
+  { path: '/tenants/{tenantId}/webhooks/{webhookId}/deliveries', methods: ['GET'] },
+  { path: '/tenants/{tenantId}/webhooks/{webhookId}/replay', methods: ['POST'] },
 ]);
 
 /** The route a path's segments match (a literal segment wins over a `{param}`), with its parameters. */

@@ -32,6 +32,7 @@ const op = (summary: string, responses: Record<string, Json>, extra: Json = {}):
 const TENANT = pathParam('tenantId', 'The tenant id.');
 const USER = pathParam('userId', 'The SCIM id of the user.');
 const ROLE = pathParam('roleId', 'The SCIM id of the Group that is the role.');
+const WEBHOOK = pathParam('webhookId', 'The webhook endpoint id.');
 
 const schemas: Record<string, Json> = {
   Error: obj({ error: obj({ code: str('A stable code of the catalogue.', { enum: Object.keys(ADMIN_ERRORS) }), message: str('For people; clients branch on `code`.') }) }),
@@ -100,6 +101,21 @@ const schemas: Record<string, Json> = {
     events: arrayOf(ref('Event')),
     next: str('Opaque cursor: pass as `after` to read on (also at the end, to poll).'),
     hasMore: { type: 'boolean' },
+  }),
+  Webhook: obj({
+    id: str(), url: str('http(s) URL; private addresses refused unless allowed (docs/webhooks.md).', { format: 'uri' }),
+    events: arrayOf(str('An event type.')), enabled: { type: 'boolean' }, disabledReason: { type: ['string', 'null'] },
+    createdAt: time('Created.'), updatedAt: time('Changed.'),
+    delivery: obj({
+      nextSequence: { type: 'integer' }, attempts: { type: 'integer' }, nextAttemptAt: time('When the held event is tried next.'),
+      failingSince: time('Since when the held event fails.', true), pendingReplays: { type: 'integer' },
+    }),
+  }),
+  CreatedWebhook: { allOf: [ref('Webhook'), obj({ secret: str('`whsec_…`: shown in this answer only.') })] },
+  DeliveryAttempt: obj({
+    id: { type: ['integer', 'string'] }, eventId: str(), sequence: { type: 'integer' }, type: str(), attempt: { type: 'integer' }, at: time('When.'),
+    status: { type: ['integer', 'null'] }, latencyMs: { type: 'integer' }, response: { type: ['string', 'null'], description: 'The first 1 KiB of the answer.' },
+    error: { type: ['string', 'null'] }, outcome: str('', { enum: ['delivered', 'failed', 'gave_up'] }),
   }),
   Health: obj({
     lastRequestAt: time('The latest SCIM request.', true),
@@ -208,6 +224,39 @@ const paths: Record<string, Json> = {
   '/tenants/{tenantId}/events': {
     parameters: [TENANT],
     get: op("The tenant's events feed, by sequence (docs/events.md)", { 200: json(ref('EventPage'), 'A page'), ...errors(400, 410) }, { parameters: feedParams }),
+  },
+  '/tenants/{tenantId}/webhooks': {
+    parameters: [TENANT],
+    get: op('List webhook endpoints (no secrets)', { 200: json(obj({ webhooks: arrayOf(ref('Webhook')) }), 'The endpoints') }),
+    post: op('Register a webhook endpoint', { 201: json(ref('CreatedWebhook'), 'Registered; the secret is shown once'), ...errors(400, 409) }, {
+      requestBody: body(obj({ url: str('', { format: 'uri' }), events: arrayOf(str()) })),
+    }),
+  },
+  '/tenants/{tenantId}/webhooks/{webhookId}': {
+    parameters: [TENANT, WEBHOOK],
+    get: op('Read a webhook endpoint', { 200: json(ref('Webhook'), 'The endpoint') }),
+    patch: op('Change url, events or enabled (re-enabling clears the reason)', { 200: json(ref('Webhook'), 'The endpoint'), ...errors(400) }, {
+      requestBody: body({ type: 'object', properties: { url: str(), events: arrayOf(str()), enabled: { type: 'boolean' } }, minProperties: 1 }),
+    }),
+    delete: op('Delete a webhook endpoint', { 204: { description: 'Deleted' } }),
+  },
+  '/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret': {
+    parameters: [TENANT, WEBHOOK],
+    post: op('A new signing secret; the old one keeps signing during the overlap', {
+      200: json(obj({ id: str(), secret: str('Shown once.'), previousSecretExpiresAt: time('End of the overlap.') }), 'The new secret'), ...errors(400),
+    }, { requestBody: body({ type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0, maximum: 604800 } } }) }),
+  },
+  '/tenants/{tenantId}/webhooks/{webhookId}/deliveries': {
+    parameters: [TENANT, WEBHOOK],
+    get: op('Delivery attempts, newest first', { 200: json(obj({ deliveries: arrayOf(ref('DeliveryAttempt')), next: { type: ['string', 'integer', 'null'] } }), 'A page'), ...errors(400) }, {
+      parameters: [query('limit', 'Page size.', { type: 'integer', minimum: 1 }), query('before', 'The `next` of the previous page.')],
+    }),
+  },
+  '/tenants/{tenantId}/webhooks/{webhookId}/replay': {
+    parameters: [TENANT, WEBHOOK],
+    post: op('Deliver an event or a range of events again', {
+      200: json(obj({ id: str(), fromSequence: { type: 'integer' }, toSequence: { type: 'integer' }, queued: { type: 'integer' } }), 'Queued'), ...errors(400),
+    }, { requestBody: body({ type: 'object', properties: { eventId: str(), fromSequence: { type: 'integer' }, toSequence: { type: 'integer' } } }) }),
   },
   '/events': {
     get: op('The events feed of every tenant, in commit order (docs/events.md)', { 200: json(ref('EventPage'), 'A page'), ...errors(400, 410) }, { parameters: feedParams }),

@@ -11,6 +11,7 @@ import type { Member, MembershipDelta, ResourceKind } from '../domain/resource.t
 import type { ApiKeyRecord, IdpName, Tenant } from '../domain/tenant.ts';
 import type { DeprovisionPolicy, HiddenUser, PlatformUser } from '../domain/platform-user.ts';
 import type { Role } from '../domain/role.ts';
+import type { WebhookStore } from './webhooks.ts';
 
 /** A resource as stored: the body without `id`, `meta`, `members` (Group) and `groups` (User). */
 export interface StoredResource {
@@ -316,6 +317,8 @@ export interface StoreTx {
   readonly users: PlatformUsers;
   /** The platform side of Groups: roles and their permissions. */
   readonly roles: PlatformRoles;
+  /** Webhook endpoints and their delivery state (docs/webhooks.md). */
+  readonly webhooks: WebhookStore;
   getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined>;
   /** Inserts; throws `uniqueness` (409) on a duplicate userName/displayName in the tenant. */
   insertResource(resource: StoredResource): Promise<void>;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, createRoster } from '../../src/app/roster.ts';
-import type { Roster } from '../../src/app/roster.ts';
+import type { Roster, RosterParts } from '../../src/app/roster.ts';
 import type { OperatorVerifier } from '../../src/http/admin-mount.ts';
 import type { Mount } from '../../src/http/mount.ts';
 import type { ScimHandler } from '../../src/http/types.ts';
@@ -33,6 +33,8 @@ export interface TestServerOptions {
   readonly verifyOperator?: OperatorVerifier;
   /** More mounts (a third mount, as the console will be). */
   readonly mounts?: readonly Mount[];
+  /** Webhook retry schedule and disabling rule (docs/webhooks.md). */
+  readonly webhooks?: RosterParts['webhooks'];
 }
 
 export interface TestTenant {
@@ -79,6 +81,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       ...(opts.scimHandler !== undefined ? { scimHandler: opts.scimHandler } : {}),
       ...(opts.verifyOperator !== undefined ? { verifyOperator: opts.verifyOperator } : {}),
       ...(opts.mounts !== undefined ? { mounts: opts.mounts } : {}),
+      ...(opts.webhooks !== undefined ? { webhooks: opts.webhooks } : {}),
       publicUrlFor: (port) => `http://127.0.0.1:${port}`,
     });
   } catch (e) {

@@ -66,7 +66,7 @@ describe('audit and outbox of SCIM writes', () => {
     assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.deprovisioned']);
     gapless(await allAudit(c));
     gapless(await allOutbox(c));
-    assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'] });
+    assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'], profile: { username: 'ada', position: 'Lead', status: 'active' } });
     assert.equal(new Set(events.map((e) => e.id)).size, 4);
   });
 

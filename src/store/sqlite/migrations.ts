@@ -402,4 +402,62 @@ export const migrations: readonly Migration[] = Object.freeze([
       ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'webhooks',
+    // docs/webhooks.md: endpoints per tenant. No foreign key to tenants: like the outbox
+    // (migration 6) an endpoint outlives its tenant long enough to deliver the tenant's
+    // last events (`scim_setup.deleted`). Secrets are sealed by the webhooks layer
+    // (AES-256-GCM under the store secret `webhook-secrets`). The delivery state is on
+    // the endpoint row: `next_seq` is the cursor into the tenant's outbox, `attempts`,
+    // `next_attempt_at` and `failing_since` describe the event at the head, and
+    // `lease_owner` / `lease_expires_at` the worker delivering it (one at a time).
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id                  TEXT PRIMARY KEY,
+        tenant_id           TEXT NOT NULL,
+        url                 TEXT NOT NULL,
+        events              TEXT NOT NULL,
+        enabled             INTEGER NOT NULL,
+        disabled_reason     TEXT,
+        secret              TEXT NOT NULL,
+        previous_secret     TEXT,
+        previous_expires_at TEXT,
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL,
+        next_seq            INTEGER NOT NULL,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at     TEXT NOT NULL,
+        failing_since       TEXT,
+        lease_owner         TEXT,
+        lease_expires_at    TEXT
+      ) STRICT;
+      CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id, id);
+      CREATE INDEX webhook_endpoints_due ON webhook_endpoints (enabled, next_attempt_at);
+
+      -- Events queued again by a replay, delivered before the cursor's.
+      CREATE TABLE webhook_replays (
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        PRIMARY KEY (endpoint_id, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Attempts, the newest 1000 per endpoint kept.
+      CREATE TABLE webhook_deliveries (
+        id          INTEGER PRIMARY KEY,
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+        event_id    TEXT NOT NULL,
+        event_seq   INTEGER NOT NULL,
+        event_type  TEXT NOT NULL,
+        attempt     INTEGER NOT NULL,
+        at          TEXT NOT NULL,
+        status      INTEGER,
+        latency_ms  INTEGER NOT NULL,
+        response    TEXT,
+        error       TEXT,
+        outcome     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
+    `,
+  },
 ]);

@@ -16,6 +16,7 @@ import type { Transaction } from 'better-sqlite3';
 import { appendEvents } from './events.ts';
 import { SqlitePlatformUsers } from './platform-users.ts';
 import { SqlitePlatformRoles } from './platform-roles.ts';
+import { SqliteWebhooks } from './webhooks.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
@@ -54,6 +55,8 @@ export class SqliteOps implements StoreTx, SqliteReader {
   readonly users: SqlitePlatformUsers;
   /** The platform side of Groups: roles and grants (platform-roles.ts). */
   readonly roles: SqlitePlatformRoles;
+  /** Webhook endpoints and their delivery state (webhooks.ts). */
+  readonly webhooks: SqliteWebhooks;
 
   readonly limits: QueryLimits;
   /** Runs a function in one transaction (`.deferred` for a read snapshot); built once, not per call. */
@@ -67,6 +70,7 @@ export class SqliteOps implements StoreTx, SqliteReader {
     this.stmts = new StatementCache(db);
     this.users = new SqlitePlatformUsers(this.stmts);
     this.roles = new SqlitePlatformRoles(this.stmts);
+    this.webhooks = new SqliteWebhooks(this.stmts);
     this.registry = registry;
     this.limits = limits;
     // better-sqlite3 is synchronous and cannot interrupt a statement: compiled queries

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { runStoreContract, tenant, userRes } from '../store-contract.test-support.ts';
 import { runAdminStoreContract } from '../store-contract-admin.test-support.ts';
+import { runWebhookStoreContract } from '../webhooks-contract.test-support.ts';
 import { migrate, openConnection } from './connection.ts';
 import { migrations } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
@@ -87,3 +88,5 @@ describe('SQLite specifics', () => {
     await s.close();
   });
 });
+
+runWebhookStoreContract('sqlite', () => openSqliteStore({ file: freshFile(), registry: defaultRegistry }));

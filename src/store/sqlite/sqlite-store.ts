@@ -28,6 +28,7 @@ import { readHealth, recordStats } from './request-stats.ts';
 import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
 import type { AuditEvent, AuditPage, EventPage, FeedPage, FeedQuery, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreObserver, StoreStats, StoreTx, SubscriberCursors } from '../store.ts';
+import type { WebhookStore } from '../webhooks.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -185,6 +186,7 @@ class SqliteStoreImpl implements SqliteStore {
     const tx: StoreTx = {
       users: w.users,
       roles: w.roles,
+      webhooks: w.webhooks,
       getResource: guard(w.getResource.bind(w)),
       insertResource: guard(w.insertResource.bind(w)),
       updateResource: guard(w.updateResource.bind(w)),
@@ -259,6 +261,25 @@ class SqliteStoreImpl implements SqliteStore {
     markPlatform: (...a) => this.#write((o) => o.roles.markPlatform(...a)),
     permissionsOf: (...a) => this.#read((o) => o.roles.permissionsOf(...a)),
     setPermissions: (...a) => this.#write((o) => o.roles.setPermissions(...a)),
+  };
+  readonly webhooks: WebhookStore = {
+    create: (...a) => this.#write((o) => o.webhooks.create(...a)),
+    get: (...a) => this.#read((o) => o.webhooks.get(...a)),
+    list: (...a) => this.#read((o) => o.webhooks.list(...a)),
+    update: (...a) => this.#write((o) => o.webhooks.update(...a)),
+    rotateSecret: (...a) => this.#write((o) => o.webhooks.rotateSecret(...a)),
+    delete: (...a) => this.#write((o) => o.webhooks.delete(...a)),
+    eventSeq: (...a) => this.#read((o) => o.webhooks.eventSeq(...a)),
+    queueReplay: (...a) => this.#write((o) => o.webhooks.queueReplay(...a)),
+    listAttempts: (...a) => this.#read((o) => o.webhooks.listAttempts(...a)),
+    // An idle poll is a read: the write lock is taken only when something is due.
+    claim: async (owner, now, leaseUntil, limit, exclude) =>
+      (await this.#read((o) => o.webhooks.hasDue(now, exclude))) ? this.#write((o) => o.webhooks.claim(owner, now, leaseUntil, limit, exclude)) : [],
+    nextReplay: (...a) => this.#read((o) => o.webhooks.nextReplay(...a)),
+    skipTo: (...a) => this.#write((o) => o.webhooks.skipTo(...a)),
+    finishHead: (...a) => this.#write((o) => o.webhooks.finishHead(...a)),
+    release: (...a) => this.#write((o) => o.webhooks.release(...a)),
+    recordAttempt: (...a) => this.#write((o) => o.webhooks.recordAttempt(...a)),
   };
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));

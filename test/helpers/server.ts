@@ -164,3 +164,26 @@ async function readResponse(res: Response): Promise<unknown> {
   }
   return text;
 }
+
+/**
+ * Runs `fn` on a second connection to a running test server's SQLite file, for what no
+ * API does (simulating retention, a trigger failure). The server commits its write
+ * groups on the event loop (docs/storage.md "Group commit"), so a blocking busy wait
+ * here would wait for itself: the lock is retried asynchronously instead.
+ */
+export async function withRawDatabase<T>(file: string, fn: (db: import('better-sqlite3').Database) => T): Promise<T> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(file, { timeout: 0 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return db.transaction(() => fn(db)).immediate();
+      } catch (e) {
+        if (attempt >= 500 || !/SQLITE_BUSY|database is locked/i.test(String((e as { code?: string }).code ?? e))) throw e;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -21,7 +21,7 @@ let srv: TestServer;
 let admin: ScimCall;
 let doc: Json;
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ config: { webhooksAllowPrivateNetworks: true } });
   admin = await adminClient(srv);
   const r = await fetch(`${srv.url}/api/v1/openapi.json`);
   assert.equal(r.status, 200);
@@ -95,7 +95,10 @@ describe('the OpenAPI document', () => {
     const amy = await createUser({ call: c, tenantId: t.tenant.id, baseUrl: t.baseUrl }, 'amy', { externalId: 'e-amy' });
     const role = await createGroup({ call: c, tenantId: t.tenant.id, baseUrl: t.baseUrl }, 'Eng', [amy]);
     await c('GET', '/Users?filter=bad');
-    const ids: Record<string, string> = { tenantId: t.tenant.id, userId: amy, roleId: role };
+    const hook = await admin('POST', `/tenants/${t.tenant.id}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['user.created'] });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    assert.deepEqual(mismatches(hook.body, doc.paths['/tenants/{tenantId}/webhooks'].post.responses['201'].content['application/json'].schema), []);
+    const ids: Record<string, string> = { tenantId: t.tenant.id, userId: amy, roleId: role, webhookId: hook.body.id };
     let checked = 0;
     for (const route of ADMIN_ROUTES) {
       const op = doc.paths[route.path].get;

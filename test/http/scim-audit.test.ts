@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { AuditEvent, OutboxEvent } from '../../src/store/store.ts';
+import { withRawDatabase } from '../helpers/server.ts';
 import { BULK_REQ, createGroup, createUser, group, patch, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
 
@@ -75,14 +76,12 @@ describe('audit and outbox of SCIM writes', () => {
     await createUser(c, 'before-failure');
     const rowsBefore = (await audit(c)).length;
     // A failure after the change is written: the outbox insert itself fails.
-    const db = new Database(srv.dbFile);
-    db.exec("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    await withRawDatabase(srv.dbFile, (db) => db.exec("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
     try {
       const r = await c.call('POST', '/Users', user('never-stored'));
       assert.equal(r.status, 500);
     } finally {
-      db.exec('DROP TRIGGER fail_outbox');
-      db.close();
+      await withRawDatabase(srv.dbFile, (db) => db.exec('DROP TRIGGER fail_outbox'));
     }
     const found = await c.call('GET', `/Users?filter=${encodeURIComponent('userName eq "never-stored"')}`);
     assert.equal(found.body.totalResults, 0);

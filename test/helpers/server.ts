@@ -10,6 +10,7 @@
  *   const r = await call('POST', '/Users', { schemas: [...], userName: 'alice' });
  *   await srv.close();
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,8 +172,7 @@ async function readResponse(res: Response): Promise<unknown> {
  * groups on the event loop (docs/storage.md "Group commit"), so a blocking busy wait
  * here would wait for itself: the lock is retried asynchronously instead.
  */
-export async function withRawDatabase<T>(file: string, fn: (db: import('better-sqlite3').Database) => T): Promise<T> {
-  const { default: Database } = await import('better-sqlite3');
+export async function withRawDatabase<T>(file: string, fn: (db: Database.Database) => T): Promise<T> {
   const db = new Database(file, { timeout: 0 });
   try {
     for (let attempt = 0; ; attempt++) {

@@ -25,6 +25,8 @@ import type { Check, WorkloadResult } from './report.ts';
 import { bulkRate, postRate } from './scim-load.ts';
 import type { LoadRate } from './scim-load.ts';
 import { seed } from './seed.ts';
+import { printWebhooks, runWebhooks } from './webhooks.ts';
+import type { WebhooksResult } from './webhooks.ts';
 import type { Seeded } from './seed.ts';
 import { startCeiling, startRoster } from './servers.ts';
 import type { ServerProc } from './servers.ts';
@@ -47,7 +49,8 @@ const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
 /** Per-tenant fairness limits off: W1–W5 drive one tenant at thousands of requests per second. */
 const UNLIMITED = ['--tenant-rate-limit', '0', '--tenant-max-inflight', '0', '--tenant-time-share', '0'] as const;
 const FAIR_ONLY = process.argv.slice(2).includes('fairness') || env.BENCH_ONLY?.trim() === 'FAIR';
-const ONLY = FAIR_ONLY ? ['FAIR'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const WEBHOOKS_ONLY = process.argv.slice(2).includes('webhooks');
+const ONLY = FAIR_ONLY ? ['FAIR'] : WEBHOOKS_ONLY ? ['WH'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const PROFILE = env.BENCH_PROFILE === '1';
 const PAGE = 100;
 const DEEP_PAGE = Math.min(500, Math.max(2, Math.floor(USERS / PAGE / 2)));
@@ -130,6 +133,12 @@ async function fairnessStage(dir: string): Promise<FairnessResult> {
   } finally {
     await roster.stop();
   }
+}
+
+/** The webhooks workload on its own small database (bench/webhooks.ts). */
+async function webhooksStage(dir: string): Promise<WebhooksResult> {
+  console.log('  WH webhooks on vs off …');
+  return runWebhooks({ dir, synchronous: SYNC, logLevel: LOG_LEVEL, seconds: DURATION, connections: CONNECTIONS, unlimited: UNLIMITED });
 }
 
 /** `npm run bench -- fairness`: the fairness workload alone, merged into the last results. */
@@ -243,6 +252,7 @@ async function main(): Promise<void> {
   checks.push({ name: 'W5 database size per user (file incl. groups ÷ users)', value: `${dbSize.bytesPerUserWholeFile} B`, target: 'report', pass: true });
 
   const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;
+  const webhooks = wants('WH') ? await webhooksStage(dir) : undefined;
 
   let profile: ProfileSummary | undefined;
   if (profDir !== undefined) {
@@ -259,6 +269,10 @@ async function main(): Promise<void> {
   console.log(`Memory after loading ${USERS} users and W2/W3: Roster RSS ${(mem.roster.rss / MB).toFixed(1)} MB, ceiling ${(mem.ceiling.rss / MB).toFixed(1)} MB; Roster peak over the run ${((endMem?.roster.peak ?? 0) / MB).toFixed(1)} MB`);
   console.log(`Database: ${(dbSize.fileBytes / MB).toFixed(1)} MB for ${totalSeeded} users + groups → ${dbSize.bytesPerUserWholeFile} B/user (user rows + indexes + email table: ${dbSize.bytesPerUserRowsAndIndexes} B/user)`);
   for (const w of results) if (w.minRatio !== undefined) checks.unshift({ name: `${w.id} ratio to ceiling`, value: w.ratio.toFixed(2), target: `≥ ${w.minRatio}`, pass: workloadPass(w) });
+  if (webhooks !== undefined) {
+    printWebhooks(webhooks);
+    checks.push({ name: 'Webhooks: SCIM req/s delivery on ÷ off', value: `${webhooks.ratio.toFixed(2)}×`, target: `≥ ${webhooks.target}`, pass: webhooks.ratio >= webhooks.target && webhooks.delivered >= webhooks.events });
+  }
   if (fairness !== undefined) {
     printFairness(fairness);
     checks.push({ name: 'Fairness: B p99 under attack ÷ alone', value: `${fairness.p99Ratio.toFixed(2)}×`, target: '≤ 2×', pass: fairness.p99Ratio > 0 && fairness.p99Ratio <= fairness.target && clean(fairness.underAttack) });
@@ -277,6 +291,7 @@ async function main(): Promise<void> {
     dbSize,
     checks,
     ...(fairness !== undefined ? { fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } } : {}),
+    ...(webhooks !== undefined ? { webhooks: { date: new Date().toISOString(), quick: QUICK, ...webhooks } } : {}),
     ...(profile !== undefined ? { profile } : {}),
   });
   if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);

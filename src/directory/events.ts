@@ -25,6 +25,12 @@ export interface EventDraft {
   readonly payload: Record<string, unknown>;
 }
 
+/** A user's platform-side view in its events: the mapped profile (seed attribute table) and its role ids. */
+export interface UserView {
+  readonly profile: PlatformProfile;
+  readonly roles: readonly string[];
+}
+
 /** The kinds of directory write the events describe. */
 export type DirectoryOperation = 'create' | 'replace' | 'patch' | 'delete';
 
@@ -50,14 +56,14 @@ function memberBatches(groupId: string, type: string, ids: readonly string[]): E
  * The events of one change of a User (`user.*`) or Group (`role.*`). `attributes` are
  * the changed attributes (from `diffResource`), `added` / `removed` the member ids
  * the write actually added and removed (all of them, not the bounded audit list);
- * `profile` the user's mapped profile after the write.
+ * `view` the user's platform view after the write (mapped profile, role ids).
  */
 export function directoryEvents(
   kind: ResourceKind, id: string, operation: DirectoryOperation, after: ScimResource | undefined,
   attributes: readonly AttributeChange[], added: readonly string[] = [], removed: readonly string[] = [],
-  profile?: PlatformProfile,
+  view?: UserView,
 ): EventDraft[] {
-  const withProfile = profile !== undefined ? { profile } : {};
+  const withProfile = view !== undefined ? { profile: view.profile, roles: view.roles } : {};
   const prefix = kind === 'User' ? 'user' : 'role';
   if (operation === 'delete') return [{ type: `${prefix}.deleted`, payload: { id } }];
   const out: EventDraft[] = [];

@@ -20,7 +20,7 @@ import { jsonEqual } from '../scim/schema/json.ts';
 import { diffResource, membersChange, secretNames } from './change.ts';
 import { directoryEvents } from './events.ts';
 import { toPlatformProfile } from './profile.ts';
-import type { DirectoryOperation } from './events.ts';
+import type { DirectoryOperation, UserView } from './events.ts';
 import { CLI_ACTOR, runUnitOfWork } from './unit-of-work.ts';
 import { auditRefusedReactivation, deprovisionUser, findRestorable, patchSetsActive } from './lifecycle.ts';
 import { refusePlatformRole } from './roles.ts';
@@ -125,21 +125,30 @@ function unitOfWork<T>(ctx: DirectoryContext, fn: (uow: UnitOfWork) => Promise<T
   return runUnitOfWork(ctx.store, ctx.audit ?? CLI_ACTOR, fn, ctx.now);
 }
 
-/** Records a change of one resource: the audit row's attribute-level change and the outbox events. */
-function recordChange(
+/**
+ * Records a change of one resource: the audit row's attribute-level change and the
+ * outbox events. A user's events carry its platform view: the mapped profile and its
+ * role ids (none for a new user: SCIM cannot set `groups`, RFC 7643 §4.1.2).
+ */
+async function recordChange(
   uow: UnitOfWork, ctx: DirectoryContext, rs: ResourceSchema, id: string, operation: DirectoryOperation,
   before: ScimResource | undefined, after: ScimResource | undefined, added: readonly string[] = [], removed: readonly string[] = [],
-): void {
+): Promise<void> {
   const kind = kindOf(rs);
   const attributes = diffResource(before, after, secretNames(rs));
   const members = membersChange(added, removed);
+  let view: UserView | undefined;
+  if (kind === 'User' && after !== undefined) {
+    const roles = operation === 'create' ? [] : ((await uow.tx.roles.rolesOf(ctx.tenantId, [id])).get(id) ?? []);
+    view = { profile: toPlatformProfile(rs, after), roles };
+  }
   uow.record({
     tenantId: ctx.tenantId,
     resourceType: kind,
     resourceId: id,
     operation,
     change: { attributes, ...(members !== undefined ? { members } : {}) },
-    events: directoryEvents(kind, id, operation, after, attributes, added, removed, kind === 'User' && after !== undefined ? toPlatformProfile(rs, after) : undefined),
+    events: directoryEvents(kind, id, operation, after, attributes, added, removed, view),
   });
 }
 
@@ -174,7 +183,7 @@ export async function createResource(ctx: DirectoryContext, type: string, body: 
     // The store raises 409 `uniqueness` for a duplicate userName / displayName (RFC 7644 §3.3).
     await tx.insertResource(stored);
     const added = ms.length > 0 ? (await tx.changeMembership(ctx.tenantId, id, { add: ms, remove: [] })).added : [];
-    if (hidden === undefined) recordChange(uow, ctx, rs, id, 'create', undefined, data, added);
+    if (hidden === undefined) await recordChange(uow, ctx, rs, id, 'create', undefined, data, added);
     else {
       uow.record({
         tenantId: ctx.tenantId, resourceType: kind, resourceId: hidden.id, operation: 'restore', status: 201,
@@ -229,7 +238,7 @@ export async function replaceResource(
     }
     const changed = !jsonEqual(data, cur.data) || delta.added.length + delta.removed.length > 0;
     await commit(tx, ctx, cur, data, changed);
-    if (changed) recordChange(uow, ctx, rs, id, 'replace', cur.data, data, delta.added, delta.removed);
+    if (changed) await recordChange(uow, ctx, rs, id, 'replace', cur.data, data, delta.added, delta.removed);
     return reload(tx, ctx, rs, id, read);
   });
   if (kind === 'User' && out.data['active'] === true) await auditRefusedReactivation(ctx.store, ctx.tenantId, id, ctx.audit, 200, ctx.now);
@@ -334,7 +343,7 @@ async function writePatch(
   const changed = plan.dataChanged || change.added.length + change.removed.length > 0;
   const written = await commit(tx, ctx, now, plan.data, changed);
   // A no-op (members already there, nothing else) writes no audit or outbox row.
-  if (changed) recordChange(uow, ctx, rs, id, 'patch', now.data, plan.data, change.added, change.removed);
+  if (changed) await recordChange(uow, ctx, rs, id, 'patch', now.data, plan.data, change.added, change.removed);
   // Members / groups are read only when the response returns them (a Group PATCH answered
   // 204, or `excludedAttributes=members`, never reads the member list).
   return needsRelations(kind, read) ? reload(tx, ctx, rs, id, read) : written;
@@ -369,6 +378,6 @@ export async function deleteResource(ctx: DirectoryContext, type: string, id: st
       return;
     }
     if (!(await tx.deleteResource(ctx.tenantId, kind, id))) throw missing(rs, id);
-    recordChange(uow, ctx, rs, id, 'delete', cur.data, undefined);
+    await recordChange(uow, ctx, rs, id, 'delete', cur.data, undefined);
   });
 }

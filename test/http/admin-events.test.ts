@@ -92,7 +92,7 @@ describe('GET /api/v1/events and /api/v1/tenants/{id}/events', () => {
     const created = (r.body.events as Envelope[]).find((e) => e.type === 'user.created')!;
     assert.deepEqual(Object.keys(created).sort(), ['id', 'occurredAt', 'payload', 'sequence', 'tenantId', 'type']);
     assert.equal(created.tenantId, c.tenantId);
-    assert.deepEqual(created.payload, { id: u, userName: 'env.user', profile: { username: 'env.user', status: 'active' } });
+    assert.deepEqual(created.payload, { id: u, userName: 'env.user', profile: { username: 'env.user', status: 'active' }, roles: [] });
     const only = await admin('GET', `/tenants/${c.tenantId}/events?types=user.deactivated,role.member_added&limit=1`);
     assert.deepEqual([only.body.events.map((e: Envelope) => e.type), only.body.hasMore], [['user.deactivated'], true]);
     const rest = await admin('GET', `/tenants/${c.tenantId}/events?types=user.deactivated,role.member_added&after=${encodeURIComponent(only.body.next)}`);

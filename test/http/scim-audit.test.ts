@@ -67,8 +67,18 @@ describe('audit and outbox of SCIM writes', () => {
     assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'user.deprovisioned']);
     gapless(await allAudit(c));
     gapless(await allOutbox(c));
-    assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'], profile: { username: 'ada', position: 'Lead', status: 'active' } });
+    assert.deepEqual(events[1]!.payload, { id, userName: 'ada', attributes: ['title'], profile: { username: 'ada', position: 'Lead', status: 'active' }, roles: [] });
     assert.equal(new Set(events.map((e) => e.id)).size, 4);
+  });
+
+  it('a user event carries the role ids the user holds after the write', async () => {
+    const c = await tenant(srv);
+    const id = await createUser(c, 'rolf');
+    const g1 = await createGroup(c, 'Ops', [id]);
+    const g2 = await createGroup(c, 'Dev', [id]);
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'title', value: 'SRE' }))).status, 200);
+    const updated = (await outbox(c)).filter((e) => e.type === 'user.updated').at(-1)!;
+    assert.deepEqual((updated.payload as { roles: string[] }).roles, [g1, g2].sort());
   });
 
   it('a change and its audit and outbox rows roll back together', async () => {

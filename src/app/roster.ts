@@ -93,10 +93,12 @@ export interface Roster {
 export async function createRoster(config: Config, parts: RosterParts = {}): Promise<Roster> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
   const opened = parts.store ?? (await openStoreFromConfig(config));
+  // The metrics are built further down; the worker reports each attempt to them once they exist.
+  let onAttempt: ((outcome: 'delivered' | 'failed' | 'gave_up') => void) | undefined;
   const webhooks = config.webhooks
     ? startWebhookWorker({
       store: opened, logger, pollIntervalMs: config.webhooksPollIntervalMs, timeoutMs: config.webhooksTimeoutMs,
-      allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks,
+      allowPrivateNetworks: config.webhooksAllowPrivateNetworks, ...parts.webhooks, onAttempt: (outcome) => onAttempt?.(outcome),
     })
     : undefined;
   // Writes of this process wake the worker at once (src/store/after-commit.ts).
@@ -104,10 +106,14 @@ export async function createRoster(config: Config, parts: RosterParts = {}): Pro
   const registry = defaultRegistry;
   const scimHandler = parts.scimHandler ?? createConfiguredScimHandler(config, store, registry);
   const pruner = startAuditPruner({ store, retentionMs: config.auditRetentionMs, logger });
-  // docs/events.md "Retention". Webhook delivery passes its own `keepFrom` (the oldest event it still owes).
-  const outboxPruner = startOutboxPruner({ store, retentionMs: config.eventsRetentionMs, logger });
+  // docs/events.md "Retention": never an event an enabled webhook endpoint still owes (whichever
+  // process delivers it), so a slow or failing endpoint loses nothing while it is retried.
+  const outboxPruner = startOutboxPruner({
+    store, retentionMs: config.eventsRetentionMs, logger, keepFrom: [async () => (await store.webhooks.deliveryState()).oldestOwed?.gseq],
+  });
   const events = createEventDispatcher({ store, logger, pollMs: config.eventsPollIntervalMs, stopTimeoutMs: config.shutdownTimeoutMs });
   const metrics = config.metrics ? createMetrics({ store, subscriberLag: () => events.lag() }) : undefined;
+  if (metrics !== undefined) onAttempt = (outcome) => metrics.observeWebhookAttempt(outcome);
   const metricsServer = metrics !== undefined && config.metricsPort > 0
     ? createMetricsServer(metrics.registry, (err) => logger.error({ err }, 'metrics scrape failed'))
     : undefined;

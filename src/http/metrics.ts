@@ -33,11 +33,8 @@ export interface RosterMetrics {
   readonly registry: Registry;
   /** Records one SCIM request (the SCIM mount calls it when the answer is finished). */
   observeScim(sample: ScimRequestSample): void;
-  /**
-   * Sets the age of the oldest outbox event some consumer still owes (webhook delivery
-   * calls it); until then the gauge reports 0 with the oldest event kept (docs/metrics.md).
-   */
-  setOutboxLagSource(source: () => Promise<number | undefined>): void;
+  /** Counts one finished webhook attempt (the delivery worker calls it). */
+  observeWebhookAttempt(outcome: 'delivered' | 'failed' | 'gave_up'): void;
   /** Stops listening to the store. */
   close(): void;
 }
@@ -78,10 +75,22 @@ export function createMetrics(src: MetricsSources): RosterMetrics {
     name: 'roster_outbox_last_position', help: 'Global position of the last outbox event committed (grows by one per event).', registers: [registry],
     async collect() { this.set((await store.readEventFeed({ after: 0, limit: 1 })).last); },
   });
-  let lagSource: (() => Promise<number | undefined>) | undefined;
-  new Gauge({
-    name: 'roster_outbox_lag_seconds', help: 'Age of the oldest outbox event a consumer (webhook delivery) still owes; 0 when none or no consumer.', registers: [registry],
-    async collect() { this.set((await lagSource?.()) ?? 0); },
+  const retrying = new Gauge({
+    name: 'roster_webhook_retrying_endpoints', help: 'Enabled webhook endpoints whose head event failed and waits for its next attempt (the retry queue).', registers: [],
+  });
+  // One read per scrape sets both (registered after its sibling is filled).
+  registry.registerMetric(new Gauge({
+    name: 'roster_outbox_lag_seconds', help: 'Age of the oldest outbox event an enabled webhook endpoint still owes; 0 when none.', registers: [],
+    async collect() {
+      const s = await store.webhooks.deliveryState();
+      this.set(s.oldestOwed === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(s.oldestOwed.occurredAt)) / 1000));
+      retrying.set(s.retrying);
+    },
+  }));
+  registry.registerMetric(retrying);
+  const deliveries = new Counter({
+    name: 'roster_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed: retried later, gave_up: the last attempt failed).',
+    labelNames: ['outcome'] as const, registers: [registry],
   });
   const subAge = new Gauge({
     name: 'roster_event_subscriber_lag_seconds', help: 'Age of the oldest event an in-process subscriber has not handled yet.', labelNames: ['subscriber'] as const, registers: [],
@@ -110,8 +119,8 @@ export function createMetrics(src: MetricsSources): RosterMetrics {
       requests.inc({ route: s.route, method, status, idp });
       duration.observe({ route: s.route, method, idp }, s.seconds);
     },
-    setOutboxLagSource(source) {
-      lagSource = source;
+    observeWebhookAttempt(outcome) {
+      deliveries.inc({ outcome });
     },
     close() {
       unobserve();

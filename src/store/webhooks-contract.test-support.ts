@@ -64,6 +64,22 @@ export function runWebhookStoreContract(name: string, open: () => Promise<Store>
       assert.deepEqual(await s.webhooks.claim('w3', T(11), T(20), 10, NONE), []);
     }));
 
+    it('reports the oldest owed event across endpoints and the endpoints retrying, enabled only', withStore(async (s) => {
+      assert.deepEqual(await s.webhooks.deliveryState(), { retrying: 0 });
+      const { t, ep } = await setup(s);
+      assert.deepEqual(await s.webhooks.deliveryState(), { retrying: 0 }, 'caught up: nothing owed');
+      await s.appendEvents(t.id, [], [event(), event()]);
+      const feed = await s.readEventFeed({ after: 0, limit: 100, tenantId: t.id });
+      const third = feed.events.find((e) => e.seq === 3)!;
+      const owed = await s.webhooks.deliveryState();
+      assert.deepEqual(owed.oldestOwed, { gseq: third.gseq, occurredAt: third.occurredAt });
+      await s.webhooks.claim('w1', T(1), T(10), 10, NONE);
+      await s.webhooks.finishHead(ep.id, 'w1', { ...done(3), kind: 'retry', delivered: false, attempts: 1, nextAttemptAt: T(30), failingSince: T(1) });
+      assert.equal((await s.webhooks.deliveryState()).retrying, 1);
+      await s.webhooks.update(t.id, ep.id, { enabled: false, disabledReason: 'off', updatedAt: T(2) });
+      assert.deepEqual(await s.webhooks.deliveryState(), { retrying: 0 }, 'a disabled endpoint holds nothing');
+    }));
+
     it('keeps the head on retry until the next attempt is due, and can disable', withStore(async (s) => {
       const { t, ep } = await setup(s);
       await s.appendEvents(t.id, [], [event()]);

@@ -117,8 +117,18 @@ export interface ClaimExclusion {
   readonly tenants: readonly string[];
 }
 
+/** What enabled endpoints still owe, across tenants (retention and metrics, docs/webhooks.md). */
+export interface WebhookDeliveryState {
+  /** The owed event with the lowest global position (`gseq`): an endpoint's head or a queued replay. */
+  readonly oldestOwed?: { readonly gseq: number; readonly occurredAt: string };
+  /** Enabled endpoints whose head event failed at least once and waits for its next attempt. */
+  readonly retrying: number;
+}
+
 /** Webhook endpoints, their delivery state and attempts. */
 export interface WebhookStore {
+  /** What enabled endpoints still owe: events retention must keep, the metrics' lag and retry queue. */
+  deliveryState(): Promise<WebhookDeliveryState>;
   create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
   get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined>;
   list(tenantId: string): Promise<WebhookEndpoint[]>;

@@ -40,6 +40,8 @@ export interface WebhookWorkerOptions {
   /** Disable an endpoint whose attempts all failed for this long (default 5 days). */
   readonly disableAfterMs?: number;
   readonly random?: () => number;
+  /** Called with each finished attempt's outcome (the metrics' deliveries counter). */
+  readonly onAttempt?: (outcome: 'delivered' | 'failed' | 'gave_up') => void;
 }
 
 /** A running worker. */
@@ -161,6 +163,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
         const attempt = attempts + 1;
         const last = retryDelay(attempt, schedule, () => 0.5) === undefined;
         const { res, record } = await attemptDelivery(target, event, attempt, last ? 'gave_up' : 'failed');
+        if (record !== undefined) o.onAttempt?.(record.outcome);
         if (record === undefined) return;
         if (res.ok) {
           attempts = 0;

@@ -99,6 +99,12 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     assert.deepEqual(d.slice(0, 3).map((x: { outcome: string; attempt: number }) => [x.outcome, x.attempt]), [['delivered', 3], ['failed', 2], ['failed', 1]]);
     assert.equal(d[1].status, 500);
     assert.ok(d[1].response.length <= 1024);
+    // docs/metrics.md: attempts by outcome, counted by this process.
+    const token = (await createOperatorToken(srv.store)).token;
+    const text = await (await fetch(`${srv.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const count = (outcome: string): number => Number(new RegExp(`^roster_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    assert.ok(count('failed') >= 2 && count('delivered') >= 1, text.split('\n').filter((l) => l.includes('webhook')).join('\n'));
+    assert.match(text, /^roster_webhook_retrying_endpoints \d+/m);
   });
 
   it('retries after a timeout', async () => {

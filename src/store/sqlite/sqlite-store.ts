@@ -263,6 +263,7 @@ class SqliteStoreImpl implements SqliteStore {
     setPermissions: (...a) => this.#write((o) => o.roles.setPermissions(...a)),
   };
   readonly webhooks: WebhookStore = {
+    deliveryState: () => this.#read((o) => o.webhooks.deliveryState()),
     create: (...a) => this.#write((o) => o.webhooks.create(...a)),
     get: (...a) => this.#read((o) => o.webhooks.get(...a)),
     list: (...a) => this.#read((o) => o.webhooks.list(...a)),

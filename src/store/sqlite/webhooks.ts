@@ -4,10 +4,7 @@
  * on the writer, or inside the caller's unit of work (`tx.webhooks`).
  */
 import type { StatementCache } from './connection.ts';
-import type {
-  ClaimedEndpoint, ClaimExclusion, DeliveryAttempt, HeadResult, NewWebhookEndpoint, StoredDeliveryAttempt, WebhookEndpoint,
-  WebhookEndpointChange, WebhookStore,
-} from '../webhooks.ts';
+import type { ClaimExclusion, ClaimedEndpoint, DeliveryAttempt, HeadResult, NewWebhookEndpoint, StoredDeliveryAttempt, WebhookDeliveryState, WebhookEndpoint, WebhookEndpointChange, WebhookStore } from '../webhooks.ts';
 
 /** Attempts kept per endpoint. */
 export const ATTEMPTS_KEPT = 1000;
@@ -131,6 +128,19 @@ export class SqliteWebhooks implements WebhookStore {
         secrets: { current: r.secret, previous: r.previous_secret, previousExpiresAt: r.previous_expires_at },
       };
     });
+  }
+
+  async deliveryState(): Promise<WebhookDeliveryState> {
+    // An endpoint's head is its lowest owed event of its tenant (per-tenant `seq` follows `gseq`).
+    const head = this.#s.get(`SELECT o.gseq, o.occurred_at FROM webhook_endpoints e
+        JOIN outbox_events o ON o.tenant_id = e.tenant_id AND o.seq >= e.next_seq
+        WHERE e.enabled = 1 ORDER BY o.gseq LIMIT 1`).get() as { gseq: number; occurred_at: string } | undefined;
+    const replay = this.#s.get(`SELECT o.gseq, o.occurred_at FROM webhook_replays r
+        JOIN webhook_endpoints e ON e.id = r.endpoint_id AND e.enabled = 1
+        JOIN outbox_events o ON o.tenant_id = e.tenant_id AND o.seq = r.seq ORDER BY o.gseq LIMIT 1`).get() as { gseq: number; occurred_at: string } | undefined;
+    const oldest = [head, replay].filter((r) => r !== undefined).sort((a, b) => a.gseq - b.gseq)[0];
+    const { n } = this.#s.get('SELECT count(*) AS n FROM webhook_endpoints WHERE enabled = 1 AND attempts > 0').get() as { n: number };
+    return { ...(oldest !== undefined ? { oldestOwed: { gseq: oldest.gseq, occurredAt: oldest.occurred_at } } : {}), retrying: n };
   }
 
   async nextReplay(id: string): Promise<number | undefined> {

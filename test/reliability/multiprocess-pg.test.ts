@@ -1,6 +1,6 @@
 /**
  * Several processes, one database (docs/deployment.md; docs/reliability.md CC-1…CC-8,
- * CF-3, CF-4, CF-6, AU-2, AU-7): two real `roster serve --database-url` processes on one
+ * CF-3, CF-4, CF-6, AU-7): two real `roster serve --database-url` processes on one
  * PostgreSQL database, requests spread over both. PostgreSQL is the test run's
  * (docs/storage.md "Testing on PostgreSQL"); skipped when `STORES` leaves it out.
  */
@@ -136,7 +136,20 @@ describe('two Roster processes on one PostgreSQL database', { skip: SKIP, timeou
     assert.equal((await on(b)('GET', `/Users/${id}`)).body.title, winner);
   });
 
-  test('AU-2: a key rotated through one process fails on the other at its next request', async () => {
+  test('CC-5: DELETEs of users racing PATCHes adding them to a group on the other process: no member left pointing at a deleted user, no 500', async () => {
+    const users = await createUsers('cc5-', 30);
+    const g = await on(a)('POST', '/Groups', { schemas: [GROUP], displayName: 'cc5' });
+    const gid = g.body.id as string;
+    const results = await Promise.all(users.flatMap((id, i) => [
+      on(i % 2 === 0 ? a : b)('DELETE', `/Users/${id}`),
+      on(i % 2 === 0 ? b : a)('PATCH', `/Groups/${gid}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }),
+    ]));
+    results.forEach(no500);
+    for (let i = 0; i < users.length; i++) assert.equal(results[2 * i]!.status, 204, 'every DELETE succeeds');
+    assert.deepEqual(await membersOf(gid), new Set(), 'no member points at a deleted user');
+  });
+
+  test('AU-7: a key rotated through one process fails on the other at its next request', async () => {
     const other = await createTenantCli(url, 'rotation');
     assert.equal((await on(b, other)('GET', '/Users')).status, 200);
     const tok = await runCli(['admin-token', 'create', '--json', '--database-url', url]);

@@ -164,6 +164,37 @@ describe('two Roster processes on one PostgreSQL database', { skip: SKIP, timeou
     assert.equal((await on(b, { id: other.id, apiKey })('GET', '/Users')).status, 200, 'the new key on the other process');
   });
 
+  test('RL-8: a process whose pool is exhausted answers 503 + Retry-After after --pg-connect-timeout, then serves again', async () => {
+    const small = await spawnServer(url, ['--pg-pool-max', '1', '--pg-connect-timeout', '500ms', '--query-timeout', '10s']);
+    servers.push(small);
+    const g = await on(a)('POST', '/Groups', { schemas: [GROUP], displayName: 'rl8' });
+    const [uid] = await createUsers('rl8-', 1);
+    const gid = g.body.id as string;
+    // Another session holds the group's row lock, so the PATCH holds the process's only connection.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM resources WHERE tenant_id = $1 AND type = 'Group' AND id = $2 FOR UPDATE", [t.id, gid]);
+      const patching = on(small)('PATCH', `/Groups/${gid}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: uid }] }] });
+      let refused: HttpResult | undefined;
+      for (let i = 0; i < 50 && refused === undefined; i++) {
+        const r = await on(small)('GET', '/Users?count=1');
+        if (r.status === 503) refused = r;
+        else await sleep(50);
+      }
+      assert.ok(refused !== undefined, 'a request waiting for the exhausted pool is refused');
+      no500(refused);
+      await holder.query('ROLLBACK');
+      const done = await patching;
+      assert.ok(done.status === 200 || done.status === 204, `the waiting PATCH completes: ${done.status}`);
+      assert.equal((await on(small)('GET', '/Users?count=1')).status, 200, 'served again');
+    } finally {
+      await holder.end();
+      await small.kill();
+    }
+  });
+
   test('CF-3: SIGKILL of one process under load: the other keeps serving, every acknowledged write is there, no transaction left open', async () => {
     const acked = new Set<string>();
     let stop = false;

@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { defaultRegistry } from '../src/scim/schema/registry.ts';
 import { openPgStore } from '../src/store/postgres/pg-store.ts';
 import { startTestPostgres } from '../src/store/postgres/embedded.test-support.ts';
@@ -77,6 +78,10 @@ export async function pgStage(s: PgStageSpec): Promise<PgStageResult> {
       open: () => openPgStore({ url, registry: defaultRegistry }),
     });
     const seedSeconds = (performance.now() - started) / 1000;
+    // Planner statistics for the freshly loaded tables, as autovacuum would gather them in service.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('ANALYZE').finally(() => c.end());
     console.log(`  seeded through the PostgreSQL store in ${seedSeconds.toFixed(1)}s`);
     const workloads: WorkloadResult[] = [];
     const twoProcesses: PgStageResult['twoProcesses'] = [];

@@ -8,6 +8,8 @@
  * of the Roster process, summarised at the end), BENCH_KEEP=1 (keep the temp dir),
  * BENCH_FAIR_RATE (tenant B's req/s in the fairness workload, 50), BENCH_FAIR_ATTACK
  * (tenant A's request kinds: filter,patch,search,bulk).
+ * BENCH_PG_USERS (users of the PostgreSQL stage, min(BENCH_USERS, 20000); BENCH_ONLY=PG runs it
+ * alone with the other ids; DATABASE_URL: that server instead of an embedded one).
  * `npm run bench -- fairness` (or BENCH_ONLY=FAIR) runs the fairness workload alone
  * and merges its figures into bench/results/latest.json.
  */
@@ -24,6 +26,8 @@ import { clean, printChecks, printWorkloads, workloadPass, writeResults } from '
 import type { Check, WorkloadResult } from './report.ts';
 import { bulkRate, postRate } from './scim-load.ts';
 import type { LoadRate } from './scim-load.ts';
+import { pgStage } from './pg.ts';
+import type { PgStageResult } from './pg.ts';
 import { seed } from './seed.ts';
 import { printWebhooks, runWebhooks } from './webhooks.ts';
 import type { WebhooksResult } from './webhooks.ts';
@@ -251,6 +255,16 @@ async function main(): Promise<void> {
   };
   checks.push({ name: 'W5 database size per user (file incl. groups ÷ users)', value: `${dbSize.bytesPerUserWholeFile} B`, target: 'report', pass: true });
 
+  let postgres: PgStageResult | undefined;
+  if (wants('PG')) {
+    postgres = await pgStage({
+      dir, users: Number(env.BENCH_PG_USERS ?? Math.min(USERS, 20_000)), seconds: DURATION, warmupSeconds: WARMUP,
+      connections: CONNECTIONS, logLevel: LOG_LEVEL, unlimited: UNLIMITED,
+    });
+    results.push(...postgres.workloads);
+    for (const t of postgres.twoProcesses) checks.push({ name: `${t.id} two processes ÷ one (report)`, value: `${t.scale.toFixed(2)}×`, target: 'report', pass: t.clean });
+  }
+
   const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;
   const webhooks = wants('WH') ? await webhooksStage(dir) : undefined;
 
@@ -290,6 +304,7 @@ async function main(): Promise<void> {
     memory,
     dbSize,
     checks,
+    ...(postgres !== undefined ? { postgres } : {}),
     ...(fairness !== undefined ? { fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } } : {}),
     ...(webhooks !== undefined ? { webhooks: { date: new Date().toISOString(), quick: QUICK, ...webhooks } } : {}),
     ...(profile !== undefined ? { profile } : {}),

@@ -15,6 +15,7 @@ import type { Member } from '../src/domain/resource.ts';
 import { GROUP_SCHEMA, USER_SCHEMA } from '../src/scim/schema/types.ts';
 import type { ScimResource } from '../src/scim/schema/types.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
+import type { Store } from '../src/store/store.ts';
 
 export { PATCH_OP_URN as PATCH_URN } from '../src/scim/messages.ts';
 
@@ -29,6 +30,8 @@ export interface SeedSpec {
   /** Members of the one large group (0 = no large group). */
   readonly bigGroupSize: number;
   readonly synchronous: Synchronous;
+  /** Another store to seed (the PostgreSQL stage, bench/pg.ts); `file` then only names it. */
+  readonly open?: () => Promise<Store>;
 }
 
 export interface Seeded {
@@ -76,7 +79,7 @@ export function benchUserName(i: number): string {
 /** Creates the tenant, users, groups and memberships in `spec.file` (which must not exist). */
 export async function seed(spec: SeedSpec): Promise<Seeded> {
   const started = performance.now();
-  const store = await openSqliteStore({ file: spec.file, registry: defaultRegistry, synchronous: spec.synchronous });
+  const store = spec.open !== undefined ? await spec.open() : await openSqliteStore({ file: spec.file, registry: defaultRegistry, synchronous: spec.synchronous });
   const { tenant, apiKey } = await createTenant(store, { name: 'bench', idp: 'generic' }, { publicUrl: null, port: 0 });
   const userIds: string[] = [];
   const userNames: string[] = [];
@@ -112,7 +115,7 @@ export async function seed(spec: SeedSpec): Promise<Seeded> {
   });
   await store.close();
   const seconds = (performance.now() - started) / 1000;
-  return { tenantId: tenant.id, apiKey, userIds, userNames, spareIds, smallGroupIds, bigGroupId, seconds, fileBytes: dbBytes(spec.file) };
+  return { tenantId: tenant.id, apiKey, userIds, userNames, spareIds, smallGroupIds, bigGroupId, seconds, fileBytes: spec.open !== undefined ? 0 : dbBytes(spec.file) };
 }
 
 /** Size of a database: main file plus its WAL (if any). */

@@ -1,6 +1,7 @@
 /**
  * Test server: a real listener on 127.0.0.1 port 0, a real SQLite file in a
- * temp dir, Roster built by the composition root (`src/app/roster.ts`) with the
+ * temp dir (or, with `TEST_STORE=postgres`, a fresh PostgreSQL database on the test
+ * run's server: docs/storage.md "Testing on PostgreSQL"), Roster built by the composition root (`src/app/roster.ts`) with the
  * real SCIM handler (unless a test passes its own), and logs
  * captured in memory (so tests can assert what never appears in them, AU-8).
  *
@@ -24,6 +25,18 @@ import type { ScimHandler } from '../../src/http/types.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { IdpName, Tenant } from '../../src/domain/tenant.ts';
 import { createTenant as createTenantRecord } from '../../src/tenants/tenants.ts';
+import { testPostgres } from '../../src/store/test-stores.test-support.ts';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+/**
+ * The store this test process serves from: `TEST_STORE=postgres` (set by
+ * `scripts/run-tests.mjs` for its PostgreSQL pass) or SQLite (the default).
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env['TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Why a test that holds or reads the SQLite file itself does not run on PostgreSQL (a `skip` reason). */
+export const SQLITE_ONLY: string | false = TEST_STORE === 'postgres' ? 'SQLite only: it holds or reads the SQLite file itself' : false;
 
 export interface TestServerOptions {
   /** Settings that differ from the defaults (port and host are always 0 / 127.0.0.1). */
@@ -54,7 +67,7 @@ export interface TestServer {
   readonly port: number;
   readonly store: Store;
   readonly config: Config;
-  /** Temp dir holding the database file. */
+  /** Temp dir holding the database file (SQLite; unused on PostgreSQL). */
   readonly dir: string;
   readonly dbFile: string;
   /** Every log line written so far (JSON text). */
@@ -66,12 +79,46 @@ export interface TestServer {
 
 let counter = 0;
 
+/**
+ * Runs SQL on the test server's database from outside the server (a second connection,
+ * as an operator would): `sqlite` on the SQLite file, `postgres` (with `$1`… parameters)
+ * on its PostgreSQL database. Returns the rows.
+ */
+export async function dbQuery(srv: TestServer, sql: { sqlite: string; postgres: string }, params: readonly unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  if (srv.config.databaseUrl !== null && srv.config.databaseUrl !== undefined) {
+    const c = new pg.Client({ connectionString: srv.config.databaseUrl });
+    await c.connect();
+    try {
+      return (await c.query(sql.postgres, [...params])).rows as Array<Record<string, unknown>>;
+    } finally {
+      await c.end();
+    }
+  }
+  // Through the asynchronous lock wait: the server in this process commits its write groups on the event loop.
+  return withRawDatabase(srv.dbFile, (db) => {
+    const st = db.prepare(sql.sqlite);
+    if (st.reader) return st.all(...params) as Array<Record<string, unknown>>;
+    st.run(...params);
+    return [];
+  });
+}
+
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
   const dbFile = join(dir, 'roster.db');
+  let databaseUrl: string | undefined;
+  try {
+    if (TEST_STORE === 'postgres') databaseUrl = await (await testPostgres()).freshDatabaseUrl();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const config = loadConfig({
     env: {},
-    overrides: { logLevel: 'info', ...opts.config, port: 0, host: '127.0.0.1', db: dbFile },
+    overrides: {
+      logLevel: 'info', ...opts.config, port: 0, host: '127.0.0.1', db: dbFile,
+      ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+    },
   });
   const lines: string[] = [];
   const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void lines.push(line) } });

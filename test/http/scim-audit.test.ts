@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { AuditEvent, OutboxEvent } from '../../src/store/store.ts';
-import { withRawDatabase } from '../helpers/server.ts';
 import { BULK_REQ, createGroup, createUser, group, patch, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
+import { dbQuery } from '../helpers/server.ts';
 
 let srv: TestServer;
 before(async () => {
@@ -26,14 +25,11 @@ const audit = async (c: Client): Promise<AuditEvent[]> => (await allAudit(c)).fi
 const outbox = async (c: Client): Promise<OutboxEvent[]> => (await allOutbox(c)).filter((e) => !e.type.startsWith('scim_setup.'));
 const gapless = (rows: readonly { seq: number }[]): void => assert.deepEqual(rows.map((r) => r.seq), rows.map((_, i) => i + 1));
 
-/** Every audit and outbox row of the database, as text (a second, read-only connection). */
-function allRows(): string {
-  const db = new Database(srv.dbFile, { readonly: true });
-  try {
-    return JSON.stringify([db.prepare('SELECT * FROM audit_events').all(), db.prepare('SELECT * FROM outbox_events').all()]);
-  } finally {
-    db.close();
-  }
+/** Every audit and outbox row of the database, as text (a second connection). */
+async function allRows(): Promise<string> {
+  const audit = await dbQuery(srv, { sqlite: 'SELECT * FROM audit_events', postgres: 'SELECT * FROM audit_events' });
+  const outbox = await dbQuery(srv, { sqlite: 'SELECT * FROM outbox_events', postgres: 'SELECT * FROM outbox_events' });
+  return JSON.stringify([audit, outbox]);
 }
 
 describe('audit and outbox of SCIM writes', () => {
@@ -86,12 +82,16 @@ describe('audit and outbox of SCIM writes', () => {
     await createUser(c, 'before-failure');
     const rowsBefore = (await audit(c)).length;
     // A failure after the change is written: the outbox insert itself fails.
-    await withRawDatabase(srv.dbFile, (db) => db.exec("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
+    await dbQuery(srv, {
+      sqlite: "CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+      postgres: "CREATE FUNCTION fail_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; " +
+        'CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION fail_outbox()',
+    });
     try {
       const r = await c.call('POST', '/Users', user('never-stored'));
       assert.equal(r.status, 500);
     } finally {
-      await withRawDatabase(srv.dbFile, (db) => db.exec('DROP TRIGGER fail_outbox'));
+      await dbQuery(srv, { sqlite: 'DROP TRIGGER fail_outbox', postgres: 'DROP TRIGGER fail_outbox ON outbox_events' });
     }
     const found = await c.call('GET', `/Users?filter=${encodeURIComponent('userName eq "never-stored"')}`);
     assert.equal(found.body.totalResults, 0);
@@ -145,7 +145,7 @@ describe('audit and outbox of SCIM writes', () => {
     assert.equal((await c.call('PUT', `/Users/${id}`, user('pw', { password: 'Pass-Put-2!', title: 'x' }))).status, 200);
     assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'password', value: 'Pass-Patch-3!' }, { op: 'replace', path: 'title', value: 'y' }))).status, 200);
     assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'replace', value: { password: 'Pass-Patch-4!', title: 'z' } }))).status, 200);
-    const text = allRows();
+    const text = await allRows();
     for (const secret of ['Pass-Post-1!', 'Pass-Put-2!', 'Pass-Patch-3!', 'Pass-Patch-4!', 'FilterValue42', 'password']) {
       assert.ok(!text.includes(secret), `${secret} must not be recorded`);
     }

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { createUser, patch, q, startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
+import { dbQuery } from '../helpers/server.ts';
 
 let srv: TestServer;
 before(async () => {
@@ -68,13 +68,12 @@ describe('DELETE under the deprovisioning policy', () => {
     const u = await srv.store.users.get(c.tenantId, id);
     assert.equal(u?.status, 'inactive');
     assert.equal(typeof u?.deprovisionedAt, 'string');
-    const db = new Database(srv.dbFile, { readonly: true });
-    try {
-      const row = db.prepare('SELECT hidden FROM platform_users WHERE tenant_id = ? AND id = ?').get(c.tenantId, id) as { hidden: string };
-      assert.deepEqual(JSON.parse(row.hidden).groups, [gid]);
-    } finally {
-      db.close();
-    }
+    const [row] = await dbQuery(srv, {
+      sqlite: 'SELECT hidden FROM platform_users WHERE tenant_id = ? AND id = ?',
+      postgres: 'SELECT hidden FROM platform_users WHERE tenant_id = $1 AND id = $2',
+    }, [c.tenantId, id]);
+    const hidden = row?.hidden;
+    assert.deepEqual((typeof hidden === 'string' ? JSON.parse(hidden) : hidden).groups, [gid]);
     // Same externalId, new userName: restored, same id, new data, active again.
     const back = await c.call('POST', '/Users', user('erin2', { externalId: 'ext-erin', title: 'Back' }));
     assert.equal(back.status, 201);

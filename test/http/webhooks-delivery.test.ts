@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { createOperatorToken } from '../../src/app/operator-tokens.ts';
-import { scim, withRawDatabase } from '../helpers/server.ts';
+import { dbQuery, scim } from '../helpers/server.ts';
 import type { ScimCall } from '../helpers/server.ts';
 import { startTestServer, tenant, user } from './scim-helpers.ts';
 import type { Client, TestServer } from './scim-helpers.ts';
@@ -242,7 +242,7 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     // Delivery waits while the endpoint is disabled; the event then leaves the outbox (as retention would do it).
     await admin('PATCH', `/tenants/${c.tenantId}/webhooks/${id}`, { enabled: false });
     assert.equal((await admin('POST', `/tenants/${c.tenantId}/webhooks/${id}/replay`, { fromSequence: seq, toSequence: seq })).body.queued, 1);
-    await withRawDatabase(srv.dbFile, (db) => db.prepare('DELETE FROM outbox_events WHERE tenant_id = ? AND seq = ?').run(c.tenantId, seq));
+    await dbQuery(srv, { sqlite: 'DELETE FROM outbox_events WHERE tenant_id = ? AND seq = ?', postgres: 'DELETE FROM outbox_events WHERE tenant_id = $1 AND seq = $2' }, [c.tenantId, seq]);
     await admin('PATCH', `/tenants/${c.tenantId}/webhooks/${id}`, { enabled: true });
     await c.call('POST', '/Users', user('gone.2'));
     await rcv.waitFor((r) => r.length >= 2);

@@ -27,6 +27,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The flags naming the database: `--database-url URL` for a PostgreSQL URL, else `--db FILE`. */
+export function dbArgs(db: string): string[] {
+  return /^postgres(ql)?:/.test(db) ? ['--database-url', db] : ['--db', db];
+}
+
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -48,9 +53,9 @@ export interface ServerProcess {
   kill(): Promise<Exit>;
 }
 
-/** Spawns `roster serve --port 0 --db FILE` and resolves once it listens. */
+/** Spawns `roster serve --port 0 --db FILE` (or `--database-url URL`) and resolves once it listens. */
 export function spawnServer(db: string, extra: readonly string[] = []): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db, ...extra], {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...dbArgs(db), ...extra], {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,9 +133,9 @@ export interface CliTenant {
   readonly apiKey: string;
 }
 
-/** `roster tenants create --json` on the database file. */
+/** `roster tenants create --json` on the database file (or PostgreSQL URL). */
 export async function createTenantCli(db: string, name: string): Promise<CliTenant> {
-  const r = await runCli(['tenants', 'create', '--db', db, '--public-url', 'http://127.0.0.1:1', '--name', name, '--idp', 'generic', '--json']);
+  const r = await runCli(['tenants', 'create', ...dbArgs(db), '--public-url', 'http://127.0.0.1:1', '--name', name, '--idp', 'generic', '--json']);
   if (r.code !== 0) throw new Error(`tenants create failed (${r.code}): ${r.stderr}`);
   const t = JSON.parse(r.stdout) as { id: string; apiKey: string };
   return { id: t.id, apiKey: t.apiKey };

@@ -11,7 +11,6 @@
  *   const r = await call('POST', '/Users', { schemas: [...], userName: 'alice' });
  *   await srv.close();
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -19,7 +19,7 @@ import { pgCode } from './pg-errors.ts';
 import type { Sql } from './pg-sql.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
-import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
 function canonicalTime(t: string): string {
   const ms = Date.parse(t);
@@ -30,10 +30,16 @@ function canonicalTime(t: string): string {
 const taken = (type: ResourceKind) => uniqueness(`${type === 'User' ? 'userName' : 'displayName'} is already in use in this tenant`);
 
 /** An api_keys row. */
-export type PgKeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
+export type PgKeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null; last_used_at: string | null };
 
-/** The record of an api_keys row. */
-export const toKey = (r: PgKeyRow): ApiKeyRecord => ({ id: r.id, tenantId: r.tenant_id, digest: r.digest, last4: r.last4, createdAt: r.created_at, expiresAt: r.expires_at });
+/** The api_keys columns `PgKeyRow` is read from. */
+export const PG_KEY_COLUMNS = 'id, tenant_id, digest, last4, created_at, expires_at, last_used_at';
+
+/** The record of an api_keys row; `lastUsedAt` only when set (as the SQLite store). */
+export const toKey = (r: PgKeyRow): ApiKeyRecord => ({
+  id: r.id, tenantId: r.tenant_id, digest: r.digest, last4: r.last4, createdAt: r.created_at, expiresAt: r.expires_at,
+  ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
+});
 
 /** A `resources` row as the Store contract returns it (the body parsed). */
 export const rowToResource = (row: PgResourceRow): StoredResource => ({
@@ -239,10 +245,23 @@ export class PgOps implements StoreTx {
   async expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
     const rows = await this.sql.rows<PgKeyRow>(
       `UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND (expires_at IS NULL OR expires_at > $1)
-       RETURNING id, tenant_id, digest, last4, created_at, expires_at`,
+       RETURNING ${PG_KEY_COLUMNS}`,
       [at, tenantId],
     );
     return rows.map(toKey);
+  }
+
+  async expireApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
+    const [r] = await this.sql.rows<PgKeyRow>(
+      `UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND id = $3 AND (expires_at IS NULL OR expires_at > $1) RETURNING ${PG_KEY_COLUMNS}`,
+      [at, tenantId, keyId],
+    );
+    return r === undefined ? undefined : toKey(r);
+  }
+
+  async updateTenant(id: string, change: { name?: string; idp?: IdpName }): Promise<boolean> {
+    const n = await this.sql.count('UPDATE tenants SET name = coalesce($1, name), idp = coalesce($2, idp) WHERE id = $3', [change.name ?? null, change.idp ?? null, id]);
+    return n > 0;
   }
 
   async deleteTenant(id: string): Promise<boolean> {

@@ -62,23 +62,25 @@ describe('PostgreSQL store: event feed', { skip: !storeKinds().includes('postgre
     const second = b.transaction((tx) => tx.appendEvents(tb.id, [], [event('second')])).then(() => {
       secondDone = true;
     });
-    // Wait until B either committed (what a sequence would allow) or queues on a lock.
     const watch = new pg.Client({ connectionString: url });
-    await watch.connect();
     try {
+      // Wait until B either committed (what a sequence would allow) or queues on a lock.
+      await watch.connect();
       for (;;) {
         if (secondDone) break;
         const { rows } = await watch.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
         if ((rows[0]?.n ?? 0) > 0) break;
         await new Promise((r) => setTimeout(r, 10));
       }
+      const during = await a.readEventFeed({ after: 0, limit: 10 });
+      assert.deepEqual(during.events.map((e) => e.gseq), [], 'nothing is visible while position 1 is uncommitted');
+      assert.equal(secondDone, false, 'the second writer waits for the first to commit');
     } finally {
+      // Never leave A open (the store could not close).
+      hold.open();
       await watch.end();
+      await Promise.allSettled([first, second]);
     }
-    const during = await a.readEventFeed({ after: 0, limit: 10 });
-    assert.deepEqual(during.events.map((e) => e.gseq), [], 'nothing is visible while position 1 is uncommitted');
-    assert.equal(secondDone, false, 'the second writer waits for the first to commit');
-    hold.open();
     await Promise.all([first, second]);
     const done = await b.readEventFeed({ after: 0, limit: 10 });
     assert.deepEqual(done.events.map((e) => [e.id, e.gseq]), [['first', 1], ['second', 2]]);

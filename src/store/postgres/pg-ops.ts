@@ -12,6 +12,7 @@ import { RESOURCE_COLUMNS } from '../sql/plan-query.ts';
 import { appendPgEvents } from './pg-events.ts';
 import { PgPlatformRoles } from './pg-platform-roles.ts';
 import { PgPlatformUsers } from './pg-platform-users.ts';
+import { PgWebhooks } from './pg-webhooks.ts';
 import { loadGroups, loadMembers, runPgQuery } from './pg-query.ts';
 import type { PgResourceRow } from './pg-query.ts';
 import { encodeDeep } from './pg-text.ts';
@@ -60,6 +61,11 @@ export class PgOps implements StoreTx {
   readonly #inTx: boolean;
   readonly users: PgPlatformUsers;
   readonly roles: PgPlatformRoles;
+  /**
+   * Webhook endpoints and their delivery state (pg-webhooks.ts), as `SqliteOps.webhooks`;
+   * the store exposes it once the `WebhookStore` interface and its migration are wired.
+   */
+  readonly webhooks: PgWebhooks;
 
   constructor(sql: Sql, registry: SchemaRegistry, filterMaxCost: number, inTx: boolean) {
     this.sql = sql;
@@ -68,6 +74,7 @@ export class PgOps implements StoreTx {
     this.#inTx = inTx;
     this.users = new PgPlatformUsers(sql);
     this.roles = new PgPlatformRoles(sql);
+    this.webhooks = new PgWebhooks(sql);
   }
 
   #derived(type: ResourceKind, data: ScimResource): { search: string; emails: string[]; nameFold: string | null; externalId: string | null } {

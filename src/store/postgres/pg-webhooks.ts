@@ -9,10 +9,11 @@
  * commits the row's lease is held, which the condition excludes. Every later write of a
  * worker names its lease (`owner`) and changes nothing once it was lost.
  *
- * Not wired yet: the `WebhookStore` interface (`src/store/webhooks.ts`) and its SQLite
- * side are on another branch; the types below are a copy of that interface, to be replaced
- * by `import type … from '../webhooks.ts'` once it is on main, and the migration is
- * exported for the store's list (`PG_WEBHOOKS_MIGRATION`).
+ * Not wired into the store yet: the `WebhookStore` interface (`src/store/webhooks.ts`) and
+ * its SQLite side are on another branch. The types below are a copy of that interface, to
+ * be replaced by `import type … from '../webhooks.ts'` once it is on main; `PgOps.webhooks`
+ * holds an instance per connection (as `SqliteOps.webhooks`), and the migration is exported
+ * for the store's list (`PG_WEBHOOKS_MIGRATION`), not applied until it is added there.
  */
 import type { Migration } from '../sqlite/migrations.ts';
 import type { Sql } from './pg-sql.ts';

@@ -430,12 +430,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       let wakes = 0;
       const unobserve = s.observe({ committed: () => { wakes++; } });
       // Concurrent writers: the global order must be the commit order, each tenant's sequence gap-free.
-      await Promise.all(Array.from({ length: 30 }, (_, i) => s.transaction(async (tx) => {
+      // Two waves (10 old events, then 20 recent ones): a store with concurrent writers
+      // (PostgreSQL) commits one wave's transactions in any order, not in call order.
+      const write = (i: number) => s.transaction(async (tx) => {
         const id = `feed-${i}`;
         await new Promise((r) => setImmediate(r));
         await tx.appendEvents(tenants[i % 3]!.id, [], [{ id, type: i % 2 === 0 ? 'user.created' : 'user.deleted', occurredAt: i < 10 ? T0 : '2024-06-01T00:00:00.000Z', payload: { i } }]);
         committed.push(id);
-      })));
+      });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => write(i)));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => write(10 + i)));
       unobserve();
       assert.ok(wakes >= 30, 'observers hear every commit');
       const all = await s.readEventFeed({ after: 0, limit: 100 });

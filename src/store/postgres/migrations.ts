@@ -323,4 +323,43 @@ export const pgMigrations: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 11,
+    name: 'event feed and subscribers',
+    // As SQLite's migration 11 (docs/events.md): `gseq` numbers every outbox row across
+    // tenants from the one-row counter `event_feed`, bumped inside the write transaction.
+    // Not a sequence: a sequence hands out numbers in call order, not commit order, so a
+    // reader could pass a number whose transaction commits later. The counter row's lock
+    // is held until commit, which serialises the writers of events: numbers are assigned
+    // and made visible in commit order, gap-free (docs/storage.md "PostgreSQL").
+    // Existing rows are numbered by time, then tenant and seq. The feed index is the one
+    // global (not tenant-first) index: the all-tenants order is global by nature.
+    sql: `
+      ALTER TABLE outbox_events ADD COLUMN gseq BIGINT;
+      UPDATE outbox_events o SET gseq = n.g
+        FROM (SELECT tenant_id, seq, row_number() OVER (ORDER BY occurred_at, tenant_id, seq) AS g FROM outbox_events) n
+        WHERE o.tenant_id = n.tenant_id AND o.seq = n.seq;
+      ALTER TABLE outbox_events ALTER COLUMN gseq SET NOT NULL;
+      CREATE UNIQUE INDEX outbox_events_gseq ON outbox_events (gseq);
+      CREATE TABLE event_feed (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        gseq BIGINT NOT NULL
+      );
+      INSERT INTO event_feed (id, gseq) SELECT 1, coalesce(max(gseq), 0) FROM outbox_events;
+      CREATE TABLE event_subscribers (
+        name       ${T} PRIMARY KEY,
+        gseq       BIGINT NOT NULL,
+        updated_at ${T} NOT NULL
+      );
+    `,
+  },
+  {
+    version: 12,
+    name: 'api key last use',
+    // As SQLite's migration 12 (docs/scim-api.md "API keys"): when each key last
+    // authenticated a request, written in batches, only forward.
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN last_used_at ${T};
+    `,
+  },
 ]);

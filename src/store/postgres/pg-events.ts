@@ -4,8 +4,9 @@
  * upsert inside the caller's write transaction: the row lock it takes is held until
  * commit, so concurrent transactions of one tenant (any process) number one after the
  * other, strictly increasing and gap-free; a rolled-back transaction takes its numbers back.
+ * The all-tenants `gseq` comes the same way from the one `event_feed` row (migration 11).
  */
-import type { AuditEvent, AuditEventInput, AuditPage, EventPage, OutboxEvent, OutboxEventInput } from '../store.ts';
+import type { AuditEvent, AuditEventInput, AuditPage, EventPage, FeedEvent, FeedPage, FeedQuery, OutboxEvent, OutboxEventInput } from '../store.ts';
 import type { Sql } from './pg-sql.ts';
 
 const BUMP = `INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
@@ -16,7 +17,12 @@ const INSERT_AUDIT = `INSERT INTO audit_events (tenant_id, seq, id, occurred_at,
   method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
 
-const INSERT_OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6)';
+const INSERT_OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload, gseq) VALUES ($1, $2, $3, $4, $5, $6, $7)';
+/**
+ * The global feed counter (migration 11), bumped in the same transaction. Its row lock is
+ * held until commit: writers of events queue here, so `gseq` follows commit order.
+ */
+const BUMP_FEED = 'UPDATE event_feed SET gseq = gseq + $1 WHERE id = 1 RETURNING gseq';
 
 /** Appends the rows; must run inside a write transaction. */
 export async function appendPgEvents(sql: Sql, tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[]): Promise<void> {
@@ -30,8 +36,12 @@ export async function appendPgEvents(sql: Sql, tenantId: string, audit: readonly
       a.resourceType, a.resourceId, a.operation, JSON.stringify(a.change ?? null), a.outcome, a.status, JSON.stringify(a.normalisations),
     ]);
   }
+  if (outbox.length === 0) return;
   seq = Number(last.outbox_seq) - outbox.length;
-  for (const e of outbox) await sql.count(INSERT_OUTBOX, [tenantId, ++seq, e.id, e.type, e.occurredAt, JSON.stringify(e.payload ?? null)]);
+  const [feed] = await sql.rows<{ gseq: number }>(BUMP_FEED, [outbox.length]);
+  if (feed === undefined) throw new Error('event feed counter row is missing (migration 11)');
+  let gseq = Number(feed.gseq) - outbox.length;
+  for (const e of outbox) await sql.count(INSERT_OUTBOX, [tenantId, ++seq, e.id, e.type, e.occurredAt, JSON.stringify(e.payload ?? null), ++gseq]);
 }
 
 type AuditRow = {
@@ -86,5 +96,66 @@ export function prunePgAudit(sql: Sql, before: string, limit: number): Promise<n
     `DELETE FROM audit_events WHERE (tenant_id, seq) IN
        (SELECT tenant_id, seq FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
     [before, limit],
+  );
+}
+
+type OutboxRow = { tenant_id: string; seq: number; gseq: number; id: string; type: string; occurred_at: string; payload: string };
+
+const toFeedEvent = (r: OutboxRow): FeedEvent => ({
+  tenantId: r.tenant_id, seq: Number(r.seq), gseq: Number(r.gseq), id: r.id, type: r.type, occurredAt: r.occurred_at, payload: JSON.parse(r.payload) as unknown,
+});
+
+const FEED_COLUMNS = 'tenant_id, seq, gseq, id, type, occurred_at, payload';
+
+/**
+ * A page of the feed (docs/events.md). Run it in one REPEATABLE READ snapshot so that the
+ * rows and the bounds agree (a prune between them could otherwise hide a gap). A tenant
+ * feed walks the primary key `(tenant_id, seq)`, the all-tenants feed the `gseq` index;
+ * the types are one array parameter (four statement texts in all: named, planned once).
+ */
+export async function readPgFeed(sql: Sql, q: FeedQuery): Promise<FeedPage> {
+  const types = q.types ?? [];
+  const args: unknown[] = [q.after];
+  const where = [q.tenantId === undefined ? 'gseq > $1' : 'seq > $1'];
+  if (q.tenantId !== undefined) where.push(`tenant_id = $${args.push(q.tenantId)}`);
+  if (types.length > 0) where.push(`type = ANY($${args.push(types)}::text[])`);
+  const order = q.tenantId === undefined ? 'gseq' : 'seq';
+  const rows = await sql.rows<OutboxRow>(
+    `SELECT ${FEED_COLUMNS} FROM outbox_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${args.push(q.limit)}`, args,
+  );
+  const [bounds] = q.tenantId === undefined
+    ? await sql.rows<{ last: number | null; first: number | null }>(
+      'SELECT (SELECT gseq FROM event_feed WHERE id = 1) AS last, (SELECT min(gseq) FROM outbox_events) AS first')
+    : await sql.rows<{ last: number | null; first: number | null }>(
+      `SELECT (SELECT outbox_seq FROM event_counters WHERE tenant_id = $1) AS last,
+              (SELECT min(seq) FROM outbox_events WHERE tenant_id = $1) AS first`, [q.tenantId]);
+  const last = Number(bounds?.last ?? 0);
+  const first = bounds?.first ?? null;
+  return { events: rows.map(toFeedEvent), firstKept: first === null ? last + 1 : Number(first), last };
+}
+
+/**
+ * Deletes at most `limit` of the oldest outbox rows older than `before` (docs/events.md
+ * "Retention"), walking the `gseq` index: only rows before the first one recent enough
+ * (or at `keepFrom`), so what is kept is always a suffix of the global order.
+ */
+export async function prunePgOutbox(sql: Sql, before: string, limit: number, keepFrom = Number.MAX_SAFE_INTEGER): Promise<number> {
+  const [recent] = await sql.rows<{ gseq: number }>('SELECT gseq FROM outbox_events WHERE occurred_at >= $1 ORDER BY gseq LIMIT 1', [before]);
+  const stop = Math.min(recent === undefined ? Number.MAX_SAFE_INTEGER : Number(recent.gseq), keepFrom);
+  return sql.count('DELETE FROM outbox_events WHERE gseq IN (SELECT gseq FROM outbox_events WHERE gseq < $1 ORDER BY gseq LIMIT $2)', [stop, limit]);
+}
+
+/** A subscriber's stored position. */
+export async function pgSubscriberCursor(sql: Sql, name: string): Promise<number | undefined> {
+  const [r] = await sql.rows<{ gseq: number }>('SELECT gseq FROM event_subscribers WHERE name = $1', [name]);
+  return r === undefined ? undefined : Number(r.gseq);
+}
+
+/** Stores a subscriber's position as given (docs/embedding.md: one process runs a named subscriber). */
+export async function setPgSubscriberCursor(sql: Sql, name: string, gseq: number, at: string): Promise<void> {
+  await sql.count(
+    `INSERT INTO event_subscribers (name, gseq, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET gseq = excluded.gseq, updated_at = excluded.updated_at`,
+    [name, gseq, at],
   );
 }

@@ -12,6 +12,7 @@ import { RESOURCE_COLUMNS } from '../sql/plan-query.ts';
 import { appendPgEvents } from './pg-events.ts';
 import { PgPlatformRoles } from './pg-platform-roles.ts';
 import { PgPlatformUsers } from './pg-platform-users.ts';
+import { PgWebhooks } from './pg-webhooks.ts';
 import { loadGroups, loadMembers, runPgQuery } from './pg-query.ts';
 import type { PgResourceRow } from './pg-query.ts';
 import { encodeDeep } from './pg-text.ts';
@@ -19,7 +20,7 @@ import { pgCode } from './pg-errors.ts';
 import type { Sql } from './pg-sql.ts';
 import type { AuditEventInput, LoadedResource, MembershipChange, OutboxEventInput, QueryOptions, QueryResult, StoredResource, StoreTx } from '../store.ts';
 import type { Member, MembershipDelta, ResourceKind } from '../../domain/resource.ts';
-import type { ApiKeyRecord, Tenant } from '../../domain/tenant.ts';
+import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
 function canonicalTime(t: string): string {
   const ms = Date.parse(t);
@@ -30,10 +31,16 @@ function canonicalTime(t: string): string {
 const taken = (type: ResourceKind) => uniqueness(`${type === 'User' ? 'userName' : 'displayName'} is already in use in this tenant`);
 
 /** An api_keys row. */
-export type PgKeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null };
+export type PgKeyRow = { id: string; tenant_id: string; digest: string; last4: string; created_at: string; expires_at: string | null; last_used_at: string | null };
 
-/** The record of an api_keys row. */
-export const toKey = (r: PgKeyRow): ApiKeyRecord => ({ id: r.id, tenantId: r.tenant_id, digest: r.digest, last4: r.last4, createdAt: r.created_at, expiresAt: r.expires_at });
+/** The api_keys columns `PgKeyRow` is read from. */
+export const PG_KEY_COLUMNS = 'id, tenant_id, digest, last4, created_at, expires_at, last_used_at';
+
+/** The record of an api_keys row; `lastUsedAt` only when set (as the SQLite store). */
+export const toKey = (r: PgKeyRow): ApiKeyRecord => ({
+  id: r.id, tenantId: r.tenant_id, digest: r.digest, last4: r.last4, createdAt: r.created_at, expiresAt: r.expires_at,
+  ...(r.last_used_at !== null ? { lastUsedAt: r.last_used_at } : {}),
+});
 
 /** A `resources` row as the Store contract returns it (the body parsed). */
 export const rowToResource = (row: PgResourceRow): StoredResource => ({
@@ -54,6 +61,11 @@ export class PgOps implements StoreTx {
   readonly #inTx: boolean;
   readonly users: PgPlatformUsers;
   readonly roles: PgPlatformRoles;
+  /**
+   * Webhook endpoints and their delivery state (pg-webhooks.ts), as `SqliteOps.webhooks`;
+   * the store exposes it once the `WebhookStore` interface and its migration are wired.
+   */
+  readonly webhooks: PgWebhooks;
 
   constructor(sql: Sql, registry: SchemaRegistry, filterMaxCost: number, inTx: boolean) {
     this.sql = sql;
@@ -62,6 +74,7 @@ export class PgOps implements StoreTx {
     this.#inTx = inTx;
     this.users = new PgPlatformUsers(sql);
     this.roles = new PgPlatformRoles(sql);
+    this.webhooks = new PgWebhooks(sql);
   }
 
   #derived(type: ResourceKind, data: ScimResource): { search: string; emails: string[]; nameFold: string | null; externalId: string | null } {
@@ -239,10 +252,23 @@ export class PgOps implements StoreTx {
   async expireApiKeys(tenantId: string, at: string): Promise<ApiKeyRecord[]> {
     const rows = await this.sql.rows<PgKeyRow>(
       `UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND (expires_at IS NULL OR expires_at > $1)
-       RETURNING id, tenant_id, digest, last4, created_at, expires_at`,
+       RETURNING ${PG_KEY_COLUMNS}`,
       [at, tenantId],
     );
     return rows.map(toKey);
+  }
+
+  async expireApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
+    const [r] = await this.sql.rows<PgKeyRow>(
+      `UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND id = $3 AND (expires_at IS NULL OR expires_at > $1) RETURNING ${PG_KEY_COLUMNS}`,
+      [at, tenantId, keyId],
+    );
+    return r === undefined ? undefined : toKey(r);
+  }
+
+  async updateTenant(id: string, change: { name?: string; idp?: IdpName }): Promise<boolean> {
+    const n = await this.sql.count('UPDATE tenants SET name = coalesce($1, name), idp = coalesce($2, idp) WHERE id = $3', [change.name ?? null, change.idp ?? null, id]);
+    return n > 0;
   }
 
   async deleteTenant(id: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 /**
  * `PlatformUsers` over PostgreSQL: the `platform_users` rows of migration 8
  * (docs/storage.md "Platform users"). The SCIM writes keep them (pg-ops.ts); this is
- * everything else (hide, suspend, the admin API's reads).
+ * everything else (hide, suspend, release, erase, the admin API's reads).
  */
 import type { DeprovisionPolicy, HiddenUser, PlatformUser, UserStatus } from '../../domain/platform-user.ts';
 import type { PlatformUserPage, PlatformUsers } from '../store.ts';
@@ -79,6 +79,14 @@ export class PgPlatformUsers implements PlatformUsers {
       [at, tenantId, id],
     );
     return r === undefined ? undefined : toUser(r);
+  }
+
+  async releaseAll(tenantId: string): Promise<number> {
+    return this.#sql.count('UPDATE platform_users SET managed = FALSE WHERE tenant_id = $1 AND managed', [tenantId]);
+  }
+
+  async eraseHidden(tenantId: string): Promise<number> {
+    return this.#sql.count('DELETE FROM platform_users WHERE tenant_id = $1 AND hidden IS NOT NULL', [tenantId]);
   }
 
   async deprovisionPolicy(tenantId: string): Promise<DeprovisionPolicy> {

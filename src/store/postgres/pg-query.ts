@@ -8,7 +8,7 @@ import { finishQuery, planSqlQuery } from '../sql/plan-query.ts';
 import type { JobResource, JobResult, QueryJob } from '../sql/plan-query.ts';
 import type { SchemaRegistry, ScimResource } from '../../scim/schema/types.ts';
 import type { Member, ResourceKind } from '../../domain/resource.ts';
-import type { QueryOptions, QueryResult } from '../store.ts';
+import type { MemberPage, QueryOptions, QueryResult } from '../store.ts';
 import type { Sql } from './pg-sql.ts';
 
 /** The per-type counter (migration 2). */
@@ -110,4 +110,17 @@ export interface PgQuerySettings {
 export async function runPgQuery(sql: Sql, settings: PgQuerySettings, tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult> {
   const plan = planSqlQuery({ dialect: postgresDialect, registry: settings.registry, filterMaxCost: settings.filterMaxCost, typeCountSql: TYPE_COUNT }, tenantId, type, opts);
   return finishQuery(plan, await runJob(sql, plan.job));
+}
+
+/** A keyset page of a group's members with its version (`Store.readMembers`); run it in one snapshot. */
+export async function readPgMembers(sql: Sql, tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined> {
+  const [g] = await sql.rows<{ version: number }>("SELECT version FROM resources WHERE tenant_id = $1 AND id = $2 AND type = 'Group'", [tenantId, groupId]);
+  if (g === undefined) return undefined;
+  const limit = Math.max(0, Math.floor(page.limit));
+  const rows = await sql.rows<{ member_id: string; member_type: 'User' | 'Group'; display: string | null }>(
+    'SELECT member_id, member_type, display FROM members WHERE tenant_id = $1 AND group_id = $2 AND member_id > $3 ORDER BY member_id LIMIT $4',
+    [tenantId, groupId, page.after ?? '', limit],
+  );
+  const members = rows.map((r) => (r.display === null ? { value: r.member_id, type: r.member_type } : { value: r.member_id, type: r.member_type, display: r.display }));
+  return { version: g.version, members };
 }

@@ -1,8 +1,13 @@
 /**
  * The Store contract suite on PostgreSQL (docs/principles.md rule 11), on a fresh
- * database per test (`embedded.test-support.ts`, or DATABASE_URL).
+ * database per test (`embedded.test-support.ts`, or DATABASE_URL): the core contract
+ * (with the event feed block) and the tenant administration part.
  */
 import { runStoreContract } from '../store-contract.test-support.ts';
+import { runAdminStoreContract } from '../store-contract-admin.test-support.ts';
 import { openTestStore, storeKinds } from '../test-stores.test-support.ts';
 
-if (storeKinds().includes('postgres')) runStoreContract('postgres', () => openTestStore('postgres'));
+if (storeKinds().includes('postgres')) {
+  runStoreContract('postgres', () => openTestStore('postgres'));
+  runAdminStoreContract('postgres', () => openTestStore('postgres'));
+}

@@ -12,6 +12,9 @@
  *   connection by `connectionTimeoutMillis` (`--pg-connect-timeout`): a database that is
  *   down, restarting or overloaded answers 503 with Retry-After, never a hang or a 500,
  *   and the pool reconnects by itself once it is back.
+ * - Observers (`pg-session.ts`) hear each committed write transaction and each write's
+ *   wait for a pooled connection; the event feed's `gseq` follows commit order through
+ *   the one `event_feed` counter row (`pg-events.ts`, docs/storage.md "PostgreSQL").
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -20,13 +23,18 @@ import type { SchemaRegistry } from '../../scim/schema/types.ts';
 import { DEFAULT_FILTER_MAX_COST } from '../sql/filter-cost.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
-import type { AuditEvent, AuditPage, EventPage, MemberPage, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, RequestErrorRecord, RequestHour, Store, StoreTx } from '../store.ts';
+import type {
+  AuditEvent, AuditPage, EventPage, FeedPage, FeedQuery, MemberPage, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers,
+  RequestErrorRecord, RequestHour, Store, StoreObserver, StoreStats, StoreTx, SubscriberCursors,
+} from '../store.ts';
 import { isRetryable, mapPgError } from './pg-errors.ts';
-import { listPgAudit, listPgOutbox, prunePgAudit } from './pg-events.ts';
+import { listPgAudit, listPgOutbox, pgSubscriberCursor, prunePgAudit, prunePgOutbox, readPgFeed, setPgSubscriberCursor } from './pg-events.ts';
 import { migratePg } from './pg-migrate.ts';
-import { PgOps, toKey } from './pg-ops.ts';
+import { PG_KEY_COLUMNS, PgOps, toKey } from './pg-ops.ts';
 import type { PgKeyRow } from './pg-ops.ts';
+import { readPgMembers } from './pg-query.ts';
 import { listPgIgnored, readPgHealth, recordPgIgnored, recordPgStats } from './pg-records.ts';
+import { PgSessions, SNAPSHOT, WRITE } from './pg-session.ts';
 import { sqlOf } from './pg-sql.ts';
 import type { Sql } from './pg-sql.ts';
 
@@ -101,6 +109,7 @@ class PgStoreImpl implements PgStore {
   readonly #registry: SchemaRegistry;
   readonly #filterMaxCost: number;
   readonly #timeoutMs: number;
+  readonly #sessions: PgSessions;
   #closed = false;
 
   constructor(pool: pg.Pool, registry: SchemaRegistry, filterMaxCost: number, timeoutMs: number) {
@@ -110,6 +119,7 @@ class PgStoreImpl implements PgStore {
     this.#filterMaxCost = filterMaxCost;
     this.#timeoutMs = timeoutMs;
     this.#reader = new PgOps(this.#sql, registry, filterMaxCost, false);
+    this.#sessions = new PgSessions(pool, (e) => this.#map(e));
   }
 
   poolStats(): { total: number; idle: number; waiting: number } {
@@ -134,44 +144,12 @@ class PgStoreImpl implements PgStore {
     }
   }
 
-  /** Runs `fn` on one connection between `begin` and COMMIT; ROLLBACK on any failure. */
-  async #session<T>(begin: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (e) {
-      throw this.#map(e);
-    }
-    let broken = false;
-    // A connection that dies while checked out (server restart) emits 'error' on the
-    // client; the failing query reports it, and an unheard event would end the process.
-    const onError = (): void => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
-      await client.query(begin);
-      const result = await fn(sqlOf(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      // Never leave a transaction open: a connection that cannot roll back is discarded.
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw e;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
-  }
-
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     this.#open();
     for (let attempt = 1; ; attempt++) {
       let active = true;
       try {
-        return await this.#session('BEGIN', async (sql) => {
+        return await this.#sessions.run(WRITE, async (sql) => {
           const w = new PgOps(sql, this.#registry, this.#filterMaxCost, true);
           const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
             if (!active) return Promise.reject(new Error('Store transaction used after it ended'));
@@ -190,6 +168,8 @@ class PgStoreImpl implements PgStore {
             createTenant: guard(w.createTenant.bind(w)),
             insertApiKey: guard(w.insertApiKey.bind(w)),
             expireApiKeys: guard(w.expireApiKeys.bind(w)),
+            expireApiKey: guard(w.expireApiKey.bind(w)),
+            updateTenant: guard(w.updateTenant.bind(w)),
             deleteTenant: guard(w.deleteTenant.bind(w)),
             existingIds: guard(w.existingIds.bind(w)),
             memberCount: guard(w.memberCount.bind(w)),
@@ -212,7 +192,7 @@ class PgStoreImpl implements PgStore {
   /** A single write in its own transaction, on the transaction's own operations. */
   async #writeOps<T>(fn: (ops: PgOps) => Promise<T>): Promise<T> {
     this.#open();
-    return this.#retrying(() => this.#session('BEGIN', (sql) => fn(new PgOps(sql, this.#registry, this.#filterMaxCost, true))));
+    return this.#retrying(() => this.#sessions.run(WRITE, (sql) => fn(new PgOps(sql, this.#registry, this.#filterMaxCost, true))));
   }
 
   async #retrying<T>(run: () => Promise<T>): Promise<T> {
@@ -234,6 +214,8 @@ class PgStoreImpl implements PgStore {
     hide: (...a) => this.#writeOps((o) => o.users.hide(...a)),
     setSuspended: (...a) => this.#writeOps((o) => o.users.setSuspended(...a)),
     setDeprovisionPolicy: (...a) => this.#writeOps((o) => o.users.setDeprovisionPolicy(...a)),
+    releaseAll: (...a) => this.#writeOps((o) => o.users.releaseAll(...a)),
+    eraseHidden: (...a) => this.#writeOps((o) => o.users.eraseHidden(...a)),
   };
   readonly roles: PlatformRoles = {
     get: (...a) => this.#read((o) => o.roles.get(...a)),
@@ -250,7 +232,7 @@ class PgStoreImpl implements PgStore {
   // One snapshot for the count, the page and its relations (as SQLite's deferred transaction).
   query: StoreTx['query'] = async (t, type, opts) => {
     this.#open();
-    return this.#retrying(() => this.#session('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (sql) => new PgOps(sql, this.#registry, this.#filterMaxCost, false).query(t, type, opts)));
+    return this.#retrying(() => this.#sessions.run(SNAPSHOT, (sql) => new PgOps(sql, this.#registry, this.#filterMaxCost, false).query(t, type, opts)));
   };
   insertResource: StoreTx['insertResource'] = (...a) => this.#writeOps((o) => o.insertResource(...a));
   updateResource: StoreTx['updateResource'] = (...a) => this.#writeOps((o) => o.updateResource(...a));
@@ -262,20 +244,24 @@ class PgStoreImpl implements PgStore {
   insertApiKey: StoreTx['insertApiKey'] = (...a) => this.#writeOps((o) => o.insertApiKey(...a));
   expireApiKeys: StoreTx['expireApiKeys'] = (...a) => this.#writeOps((o) => o.expireApiKeys(...a));
   deleteTenant: StoreTx['deleteTenant'] = (...a) => this.#writeOps((o) => o.deleteTenant(...a));
+  expireApiKey: StoreTx['expireApiKey'] = (...a) => this.#writeOps((o) => o.expireApiKey(...a));
+  updateTenant: StoreTx['updateTenant'] = (...a) => this.#writeOps((o) => o.updateTenant(...a));
+
+  async touchApiKeys(uses: readonly { id: string; at: string }[]): Promise<void> {
+    if (uses.length === 0) return;
+    // One statement for the batch; only forward, so two processes flushing out of order
+    // never move a key's time back (the latest of a batch's repeats wins).
+    await this.#writeOps((o) => o.sql.count(
+      `UPDATE api_keys k SET last_used_at = u.at
+       FROM (SELECT id, max(at COLLATE "C") AS at FROM unnest($1::text[], $2::text[]) AS v(id, at) GROUP BY id) u
+       WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [uses.map((u) => u.id), uses.map((u) => u.at)],
+    ));
+  }
 
   async readMembers(tenantId: string, groupId: string, page: { after?: string; limit: number }): Promise<MemberPage | undefined> {
     this.#open();
-    return this.#retrying(() => this.#session('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (sql) => {
-      const [g] = await sql.rows<{ version: number }>("SELECT version FROM resources WHERE tenant_id = $1 AND id = $2 AND type = 'Group'", [tenantId, groupId]);
-      if (g === undefined) return undefined;
-      const limit = Math.max(0, Math.floor(page.limit));
-      const rows = await sql.rows<{ member_id: string; member_type: 'User' | 'Group'; display: string | null }>(
-        'SELECT member_id, member_type, display FROM members WHERE tenant_id = $1 AND group_id = $2 AND member_id > $3 ORDER BY member_id LIMIT $4',
-        [tenantId, groupId, page.after ?? '', limit],
-      );
-      const members = rows.map((r) => (r.display === null ? { value: r.member_id, type: r.member_type } : { value: r.member_id, type: r.member_type, display: r.display }));
-      return { version: g.version, members };
-    }));
+    return this.#retrying(() => this.#sessions.run(SNAPSHOT, (sql) => readPgMembers(sql, tenantId, groupId, page)));
   }
 
   async createTenantWithKey(t: Tenant, k: ApiKeyRecord): Promise<void> {
@@ -311,7 +297,7 @@ class PgStoreImpl implements PgStore {
 
   findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
     return this.#read(async () => {
-      const [r] = await this.#sql.rows<PgKeyRow>('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE id = $1', [id]);
+      const [r] = await this.#sql.rows<PgKeyRow>(`SELECT ${PG_KEY_COLUMNS} FROM api_keys WHERE id = $1`, [id]);
       return r === undefined ? undefined : toKey(r);
     });
   }
@@ -319,7 +305,7 @@ class PgStoreImpl implements PgStore {
   findApiKeyWithTenant(id: string): Promise<{ key: ApiKeyRecord; tenant: Tenant } | undefined> {
     return this.#read(async () => {
       const [r] = await this.#sql.rows<PgKeyRow & { t_name: string; t_idp: string; t_created_at: string }>(
-        `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
+        `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, k.last_used_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
          FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = $1`, [id],
       );
       if (r === undefined) return undefined;
@@ -329,7 +315,7 @@ class PgStoreImpl implements PgStore {
 
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
     return this.#read(async () =>
-      (await this.#sql.rows<PgKeyRow>('SELECT id, tenant_id, digest, last4, created_at, expires_at FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id', [tenantId])).map(toKey));
+      (await this.#sql.rows<PgKeyRow>(`SELECT ${PG_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId])).map(toKey));
   }
 
   async rotateApiKey(k: ApiKeyRecord, expireOthersAt: string): Promise<void> {
@@ -366,6 +352,29 @@ class PgStoreImpl implements PgStore {
 
   listOutboxEvents(tenantId: string, page: EventPage): Promise<OutboxEvent[]> {
     return this.#read(() => listPgOutbox(this.#sql, tenantId, page));
+  }
+
+  async readEventFeed(query: FeedQuery): Promise<FeedPage> {
+    this.#open();
+    // One snapshot: the rows and the kept bounds agree (docs/events.md).
+    return this.#retrying(() => this.#sessions.run(SNAPSHOT, (sql) => readPgFeed(sql, query)));
+  }
+
+  pruneOutboxEvents(before: string, limit: number, keepFrom?: number): Promise<number> {
+    return this.#writeOps((o) => prunePgOutbox(o.sql, before, limit, keepFrom));
+  }
+
+  readonly subscribers: SubscriberCursors = {
+    get: (name) => this.#read(() => pgSubscriberCursor(this.#sql, name)),
+    set: (name, gseq) => this.#writeOps((o) => setPgSubscriberCursor(o.sql, name, gseq, new Date().toISOString())),
+  };
+
+  observe(observer: StoreObserver): () => void {
+    return this.#sessions.observe(observer);
+  }
+
+  stats(): StoreStats {
+    return this.#sessions.stats();
   }
 
   async secret(name: string): Promise<Buffer> {

@@ -13,6 +13,7 @@
  * where filters run, is jsonb with such characters escaped (`pg-text.ts`).
  */
 import type { Migration } from '../sqlite/migrations.ts';
+import { PG_WEBHOOKS_MIGRATION } from './pg-webhooks.ts';
 
 /** The text type of compared and ordered columns. */
 const T = 'TEXT COLLATE "C"';
@@ -362,4 +363,5 @@ export const pgMigrations: readonly Migration[] = Object.freeze([
       ALTER TABLE api_keys ADD COLUMN last_used_at ${T};
     `,
   },
+  PG_WEBHOOKS_MIGRATION,
 ]);

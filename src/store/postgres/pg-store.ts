@@ -37,6 +37,7 @@ import { listPgIgnored, readPgHealth, recordPgIgnored, recordPgStats } from './p
 import { PgSessions, SNAPSHOT, WRITE } from './pg-session.ts';
 import { sqlOf } from './pg-sql.ts';
 import type { Sql } from './pg-sql.ts';
+import type { WebhookStore } from '../webhooks.ts';
 
 /** Attempts of one transaction when PostgreSQL reports a serialization failure or a deadlock. */
 export const TX_ATTEMPTS = 3;
@@ -174,6 +175,7 @@ class PgStoreImpl implements PgStore {
             existingIds: guard(w.existingIds.bind(w)),
             memberCount: guard(w.memberCount.bind(w)),
             query: guard(w.query.bind(w)),
+            webhooks: w.webhooks,
           };
           try {
             return await fn(tx);
@@ -216,6 +218,26 @@ class PgStoreImpl implements PgStore {
     setDeprovisionPolicy: (...a) => this.#writeOps((o) => o.users.setDeprovisionPolicy(...a)),
     releaseAll: (...a) => this.#writeOps((o) => o.users.releaseAll(...a)),
     eraseHidden: (...a) => this.#writeOps((o) => o.users.eraseHidden(...a)),
+  };
+  readonly webhooks: WebhookStore = {
+    deliveryState: () => this.#read((o) => o.webhooks.deliveryState()),
+    create: (...a) => this.#writeOps((o) => o.webhooks.create(...a)),
+    get: (...a) => this.#read((o) => o.webhooks.get(...a)),
+    list: (...a) => this.#read((o) => o.webhooks.list(...a)),
+    update: (...a) => this.#writeOps((o) => o.webhooks.update(...a)),
+    rotateSecret: (...a) => this.#writeOps((o) => o.webhooks.rotateSecret(...a)),
+    delete: (...a) => this.#writeOps((o) => o.webhooks.delete(...a)),
+    eventSeq: (...a) => this.#read((o) => o.webhooks.eventSeq(...a)),
+    queueReplay: (...a) => this.#writeOps((o) => o.webhooks.queueReplay(...a)),
+    listAttempts: (...a) => this.#read((o) => o.webhooks.listAttempts(...a)),
+    // An idle poll is a read: a write transaction is taken only when something is due.
+    claim: async (owner, now, leaseUntil, limit, exclude) =>
+      (await this.#read((o) => o.webhooks.hasDue(now, exclude))) ? this.#writeOps((o) => o.webhooks.claim(owner, now, leaseUntil, limit, exclude)) : [],
+    nextReplay: (...a) => this.#read((o) => o.webhooks.nextReplay(...a)),
+    skipTo: (...a) => this.#writeOps((o) => o.webhooks.skipTo(...a)),
+    finishHead: (...a) => this.#writeOps((o) => o.webhooks.finishHead(...a)),
+    release: (...a) => this.#writeOps((o) => o.webhooks.release(...a)),
+    recordAttempt: (...a) => this.#writeOps((o) => o.webhooks.recordAttempt(...a)),
   };
   readonly roles: PlatformRoles = {
     get: (...a) => this.#read((o) => o.roles.get(...a)),

@@ -1,9 +1,8 @@
 /**
- * Webhook storage on PostgreSQL (`pg-webhooks.ts`, docs/webhooks.md), before it is wired
- * into the store: the PostgreSQL store makes the tenants and outbox events, the webhook
- * migration is applied beside it, and `PgWebhooks` runs on a pool of its own. The cases
- * follow the webhook store contract of the webhooks branch (cursor start, leases, head
- * results, replays, attempts), plus claims from two processes at once (SKIP LOCKED).
+ * Webhook storage on PostgreSQL (`pg-webhooks.ts`, docs/webhooks.md) on its own pool
+ * beside the store that makes the tenants and outbox events: claims from two processes at
+ * once (SKIP LOCKED) and the statement-level cases; the shared webhook store contract runs
+ * through the store in `pg-store.test.ts`.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +12,10 @@ import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant } from '../store-contract.test-support.ts';
 import type { OutboxEventInput, Store } from '../store.ts';
 import { storeKinds, testPostgres } from '../test-stores.test-support.ts';
-import { migratePg } from './pg-migrate.ts';
 import { openPgStore } from './pg-store.ts';
 import { sqlOf } from './pg-sql.ts';
-import { ATTEMPTS_KEPT, PG_WEBHOOKS_MIGRATION, PgWebhooks } from './pg-webhooks.ts';
-import type { ClaimExclusion, DeliveryAttempt, HeadResult } from './pg-webhooks.ts';
+import { ATTEMPTS_KEPT, PgWebhooks } from './pg-webhooks.ts';
+import type { ClaimExclusion, DeliveryAttempt, HeadResult } from '../webhooks.ts';
 
 const NONE: ClaimExclusion = { endpoints: [], tenants: [] };
 const T = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -36,7 +34,6 @@ describe('PostgreSQL webhook storage', { skip: !storeKinds().includes('postgres'
     const url = await (await testPostgres()).freshDatabaseUrl();
     s = await openPgStore({ url, registry: defaultRegistry });
     pool = new pg.Pool({ connectionString: url, max: 4 });
-    await migratePg(pool, [PG_WEBHOOKS_MIGRATION]);
     w = new PgWebhooks(sqlOf(pool));
   });
   afterEach(async () => {

@@ -9,102 +9,15 @@
  * commits the row's lease is held, which the condition excludes. Every later write of a
  * worker names its lease (`owner`) and changes nothing once it was lost.
  *
- * Not wired into the store yet: the `WebhookStore` interface (`src/store/webhooks.ts`) and
- * its SQLite side are on another branch. The types below are a copy of that interface, to
- * be replaced by `import type … from '../webhooks.ts'` once it is on main; `PgOps.webhooks`
- * holds an instance per connection (as `SqliteOps.webhooks`), and the migration is exported
- * for the store's list (`PG_WEBHOOKS_MIGRATION`), not applied until it is added there.
+ * `PgOps.webhooks` holds an instance per connection (as `SqliteOps.webhooks`); the
+ * migration (`PG_WEBHOOKS_MIGRATION`, version 13 as on SQLite) is in the store's list.
  */
 import type { Migration } from '../sqlite/migrations.ts';
+import type {
+  ClaimedEndpoint, ClaimExclusion, DeliveryAttempt, HeadResult, NewWebhookEndpoint, StoredDeliveryAttempt, WebhookDeliveryState,
+  WebhookEndpoint, WebhookEndpointChange, WebhookStore,
+} from '../webhooks.ts';
 import type { Sql } from './pg-sql.ts';
-
-/** A webhook endpoint as the admin API shows it (no secret). Copy of `src/store/webhooks.ts`. */
-export interface WebhookEndpoint {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly url: string;
-  readonly events: readonly string[];
-  readonly enabled: boolean;
-  readonly disabledReason: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly nextSeq: number;
-  readonly attempts: number;
-  readonly nextAttemptAt: string;
-  readonly failingSince: string | null;
-  readonly pendingReplays: number;
-}
-
-/** The signing secrets, sealed by the webhooks layer (opaque here). */
-export interface SealedSecrets {
-  readonly current: string;
-  readonly previous: string | null;
-  readonly previousExpiresAt: string | null;
-}
-
-/** An endpoint to create; its cursor starts after the tenant's last outbox event. */
-export interface NewWebhookEndpoint {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly url: string;
-  readonly events: readonly string[];
-  readonly secret: string;
-  readonly createdAt: string;
-}
-
-/** The fields an administrator may change; `disabledReason` is stored only while disabled. */
-export interface WebhookEndpointChange {
-  readonly url?: string;
-  readonly events?: readonly string[];
-  readonly enabled?: boolean;
-  readonly disabledReason?: string | null;
-  readonly updatedAt: string;
-}
-
-/** One delivery attempt (docs/webhooks.md "Deliveries"). */
-export interface DeliveryAttempt {
-  readonly endpointId: string;
-  readonly eventId: string;
-  readonly eventSeq: number;
-  readonly eventType: string;
-  readonly attempt: number;
-  readonly at: string;
-  readonly status: number | null;
-  readonly latencyMs: number;
-  readonly response: string | null;
-  readonly error: string | null;
-  readonly outcome: 'delivered' | 'failed' | 'gave_up';
-}
-
-/** A stored attempt, with its position for paging (newest first). */
-export interface StoredDeliveryAttempt extends DeliveryAttempt {
-  readonly id: number;
-}
-
-/** An endpoint claimed by a worker: its lease and its secrets. */
-export interface ClaimedEndpoint extends WebhookEndpoint {
-  readonly secrets: SealedSecrets;
-  readonly leaseOwner: string;
-}
-
-/** What a worker reports after it handled the head event (only while it holds the lease). */
-export interface HeadResult {
-  readonly seq: number;
-  readonly replay: boolean;
-  readonly kind: 'done' | 'retry';
-  readonly delivered: boolean;
-  readonly attempts: number;
-  readonly nextAttemptAt: string;
-  readonly failingSince: string | null;
-  readonly leaseUntil: string;
-  readonly disable?: string;
-}
-
-/** What a claim leaves out: endpoints this worker delivers already, tenants at its per-tenant cap. */
-export interface ClaimExclusion {
-  readonly endpoints: readonly string[];
-  readonly tenants: readonly string[];
-}
 
 /** Attempts kept per endpoint (as on SQLite). */
 export const ATTEMPTS_KEPT = 1000;
@@ -112,9 +25,7 @@ export const ATTEMPTS_KEPT = 1000;
 const T = 'TEXT COLLATE "C"';
 
 /**
- * The webhook tables, as the SQLite migration of the webhooks branch. Its version must be
- * the one that migration gets on main (the next free number, 13 when this was written);
- * endpoints are global rows keyed by their UUID (the delivery calls name only the id),
+ * The webhook tables, as SQLite's migration 13 (docs/webhooks.md); endpoints are global rows keyed by their UUID (the delivery calls name only the id),
  * with the tenant's endpoints found through `(tenant_id, id)`.
  */
 export const PG_WEBHOOKS_MIGRATION: Migration = Object.freeze({
@@ -194,7 +105,7 @@ interface AttemptRow {
 }
 
 /** The webhook operations on one `Sql`; run the writes in a write transaction. */
-export class PgWebhooks {
+export class PgWebhooks implements WebhookStore {
   readonly #sql: Sql;
 
   constructor(sql: Sql) {
@@ -282,6 +193,20 @@ export class PgWebhooks {
       id: Number(r.id), endpointId: r.endpoint_id, eventId: r.event_id, eventSeq: Number(r.event_seq), eventType: r.event_type, attempt: r.attempt,
       at: r.at, status: r.status, latencyMs: r.latency_ms, response: r.response, error: r.error, outcome: r.outcome,
     }));
+  }
+
+  async deliveryState(): Promise<WebhookDeliveryState> {
+    // An endpoint's head is its lowest owed event of its tenant (per-tenant `seq` follows `gseq`).
+    type R = { gseq: string | number; occurred_at: string };
+    const [head] = await this.#sql.rows<R>(`SELECT o.gseq, o.occurred_at FROM webhook_endpoints e
+        JOIN outbox_events o ON o.tenant_id = e.tenant_id AND o.seq >= e.next_seq
+        WHERE e.enabled ORDER BY o.gseq LIMIT 1`);
+    const [replay] = await this.#sql.rows<R>(`SELECT o.gseq, o.occurred_at FROM webhook_replays r
+        JOIN webhook_endpoints e ON e.id = r.endpoint_id AND e.enabled
+        JOIN outbox_events o ON o.tenant_id = e.tenant_id AND o.seq = r.seq ORDER BY o.gseq LIMIT 1`);
+    const oldest = [head, replay].filter((r): r is R => r !== undefined).sort((x, y) => Number(x.gseq) - Number(y.gseq))[0];
+    const retrying = await this.#sql.count('SELECT 1 FROM webhook_endpoints WHERE enabled AND attempts > 0');
+    return { ...(oldest !== undefined ? { oldestOwed: { gseq: Number(oldest.gseq), occurredAt: oldest.occurred_at } } : {}), retrying };
   }
 
   /** Whether any endpoint would be claimed (a plain read: an idle poll takes no lock). */

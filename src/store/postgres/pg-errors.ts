@@ -44,6 +44,9 @@ export function mapPgError(e: unknown, what = 'resource', timeoutMs?: number): u
     const s = timeoutMs === undefined ? 'its deadline' : `${timeoutMs / 1000} s`;
     return serviceUnavailable(`The query did not finish within ${s} and was stopped; retry later, or use a narrower filter (docs/storage.md "Query deadline")`);
   }
+  if (code === '55P03' && timeoutMs !== undefined) {
+    return serviceUnavailable(`The write did not finish within ${timeoutMs / 1000} s: it waited that long for a row another change holds; retry later`);
+  }
   if (isRetryable(e)) return serviceUnavailable('The database is busy with conflicting changes; retry later');
   if (isUnavailable(e)) return serviceUnavailable('The database is temporarily unavailable; retry later');
   return e;

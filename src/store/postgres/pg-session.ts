@@ -12,6 +12,15 @@ import type { Sql } from './pg-sql.ts';
 
 /** The BEGIN of a write transaction (READ COMMITTED, docs/storage.md "PostgreSQL"). */
 export const WRITE = 'BEGIN';
+/**
+ * The statement bound inside a write transaction. `--query-timeout` bounds reads (as the
+ * SQLite store's query deadline does); a write is bounded by the request's own caps (a
+ * PATCH of `--max-patch-operations`, a group of `--max-group-members`), and a large one
+ * on a loaded server may need more than a read's 2 s, so it gets this longer bound: long
+ * enough for the largest allowed write, short enough that a stuck one frees its locks.
+ * Waiting for another transaction's row lock stays bounded by `--query-timeout`.
+ */
+export const WRITE_STATEMENT_TIMEOUT_MS = 30_000;
 /** The BEGIN of a consistent read: one snapshot for every statement. */
 export const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
@@ -81,6 +90,12 @@ export class PgSessions {
     let result: T;
     try {
       await client.query(begin);
+      // A write's wait for a row lock keeps the read bound (`--query-timeout`, as lock_timeout);
+      // its statements get the longer write bound.
+      if (write) {
+        await client.query(`SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
+          set_config('statement_timeout', '${WRITE_STATEMENT_TIMEOUT_MS}', true)`);
+      }
       result = await fn(sqlOf(client));
       await client.query('COMMIT');
     } catch (e) {

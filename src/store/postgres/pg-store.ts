@@ -38,6 +38,7 @@ import { PgSessions, SNAPSHOT, WRITE } from './pg-session.ts';
 import { sqlOf } from './pg-sql.ts';
 import type { Sql } from './pg-sql.ts';
 import type { WebhookStore } from '../webhooks.ts';
+import { outsideViews } from '../outside-views.ts';
 
 /** Attempts of one transaction when PostgreSQL reports a serialization failure or a deadlock. */
 export const TX_ATTEMPTS = 3;
@@ -208,46 +209,11 @@ class PgStoreImpl implements PgStore {
     }
   }
 
-  readonly users: PlatformUsers = {
-    get: (...a) => this.#read((o) => o.users.get(...a)),
-    list: (...a) => this.#read((o) => o.users.list(...a)),
-    findHidden: (...a) => this.#read((o) => o.users.findHidden(...a)),
-    deprovisionPolicy: (...a) => this.#read((o) => o.users.deprovisionPolicy(...a)),
-    hide: (...a) => this.#writeOps((o) => o.users.hide(...a)),
-    setSuspended: (...a) => this.#writeOps((o) => o.users.setSuspended(...a)),
-    setDeprovisionPolicy: (...a) => this.#writeOps((o) => o.users.setDeprovisionPolicy(...a)),
-    releaseAll: (...a) => this.#writeOps((o) => o.users.releaseAll(...a)),
-    eraseHidden: (...a) => this.#writeOps((o) => o.users.eraseHidden(...a)),
-  };
-  readonly webhooks: WebhookStore = {
-    deliveryState: () => this.#read((o) => o.webhooks.deliveryState()),
-    create: (...a) => this.#writeOps((o) => o.webhooks.create(...a)),
-    get: (...a) => this.#read((o) => o.webhooks.get(...a)),
-    list: (...a) => this.#read((o) => o.webhooks.list(...a)),
-    update: (...a) => this.#writeOps((o) => o.webhooks.update(...a)),
-    rotateSecret: (...a) => this.#writeOps((o) => o.webhooks.rotateSecret(...a)),
-    delete: (...a) => this.#writeOps((o) => o.webhooks.delete(...a)),
-    eventSeq: (...a) => this.#read((o) => o.webhooks.eventSeq(...a)),
-    queueReplay: (...a) => this.#writeOps((o) => o.webhooks.queueReplay(...a)),
-    listAttempts: (...a) => this.#read((o) => o.webhooks.listAttempts(...a)),
-    // An idle poll is a read: a write transaction is taken only when something is due.
-    claim: async (owner, now, leaseUntil, limit, exclude) =>
-      (await this.#read((o) => o.webhooks.hasDue(now, exclude))) ? this.#writeOps((o) => o.webhooks.claim(owner, now, leaseUntil, limit, exclude)) : [],
-    nextReplay: (...a) => this.#read((o) => o.webhooks.nextReplay(...a)),
-    skipTo: (...a) => this.#writeOps((o) => o.webhooks.skipTo(...a)),
-    finishHead: (...a) => this.#writeOps((o) => o.webhooks.finishHead(...a)),
-    release: (...a) => this.#writeOps((o) => o.webhooks.release(...a)),
-    recordAttempt: (...a) => this.#writeOps((o) => o.webhooks.recordAttempt(...a)),
-  };
-  readonly roles: PlatformRoles = {
-    get: (...a) => this.#read((o) => o.roles.get(...a)),
-    list: (...a) => this.#read((o) => o.roles.list(...a)),
-    rolesOf: (...a) => this.#read((o) => o.roles.rolesOf(...a)),
-    isPlatform: (...a) => this.#read((o) => o.roles.isPlatform(...a)),
-    markPlatform: (...a) => this.#writeOps((o) => o.roles.markPlatform(...a)),
-    permissionsOf: (...a) => this.#read((o) => o.roles.permissionsOf(...a)),
-    setPermissions: (...a) => this.#writeOps((o) => o.roles.setPermissions(...a)),
-  };
+  // Outside a transaction: reads on the pool, each write in its own transaction (outside-views.ts).
+  readonly #views = outsideViews<PgOps>((fn) => this.#read(async (o) => fn(o)), (fn) => this.#writeOps(async (o) => fn(o)));
+  readonly users: PlatformUsers = this.#views.users;
+  readonly roles: PlatformRoles = this.#views.roles;
+  readonly webhooks: WebhookStore = this.#views.webhooks;
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));

@@ -29,6 +29,7 @@ import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
 import type { AuditEvent, AuditPage, EventPage, FeedPage, FeedQuery, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreObserver, StoreStats, StoreTx, SubscriberCursors } from '../store.ts';
 import type { WebhookStore } from '../webhooks.ts';
+import { outsideViews } from '../outside-views.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -241,47 +242,11 @@ class SqliteStoreImpl implements SqliteStore {
     return this.transaction(async () => fn(this.#writer));
   }
 
-  // StoreTx outside a transaction: reads on the reader, writes in their own transaction.
-  readonly users: PlatformUsers = {
-    get: (...a) => this.#read((o) => o.users.get(...a)),
-    list: (...a) => this.#read((o) => o.users.list(...a)),
-    findHidden: (...a) => this.#read((o) => o.users.findHidden(...a)),
-    deprovisionPolicy: (...a) => this.#read((o) => o.users.deprovisionPolicy(...a)),
-    hide: (...a) => this.#write((o) => o.users.hide(...a)),
-    setSuspended: (...a) => this.#write((o) => o.users.setSuspended(...a)),
-    setDeprovisionPolicy: (...a) => this.#write((o) => o.users.setDeprovisionPolicy(...a)),
-    releaseAll: (...a) => this.#write((o) => o.users.releaseAll(...a)),
-    eraseHidden: (...a) => this.#write((o) => o.users.eraseHidden(...a)),
-  };
-  readonly roles: PlatformRoles = {
-    get: (...a) => this.#read((o) => o.roles.get(...a)),
-    list: (...a) => this.#read((o) => o.roles.list(...a)),
-    rolesOf: (...a) => this.#read((o) => o.roles.rolesOf(...a)),
-    isPlatform: (...a) => this.#read((o) => o.roles.isPlatform(...a)),
-    markPlatform: (...a) => this.#write((o) => o.roles.markPlatform(...a)),
-    permissionsOf: (...a) => this.#read((o) => o.roles.permissionsOf(...a)),
-    setPermissions: (...a) => this.#write((o) => o.roles.setPermissions(...a)),
-  };
-  readonly webhooks: WebhookStore = {
-    deliveryState: () => this.#read((o) => o.webhooks.deliveryState()),
-    create: (...a) => this.#write((o) => o.webhooks.create(...a)),
-    get: (...a) => this.#read((o) => o.webhooks.get(...a)),
-    list: (...a) => this.#read((o) => o.webhooks.list(...a)),
-    update: (...a) => this.#write((o) => o.webhooks.update(...a)),
-    rotateSecret: (...a) => this.#write((o) => o.webhooks.rotateSecret(...a)),
-    delete: (...a) => this.#write((o) => o.webhooks.delete(...a)),
-    eventSeq: (...a) => this.#read((o) => o.webhooks.eventSeq(...a)),
-    queueReplay: (...a) => this.#write((o) => o.webhooks.queueReplay(...a)),
-    listAttempts: (...a) => this.#read((o) => o.webhooks.listAttempts(...a)),
-    // An idle poll is a read: the write lock is taken only when something is due.
-    claim: async (owner, now, leaseUntil, limit, exclude) =>
-      (await this.#read((o) => o.webhooks.hasDue(now, exclude))) ? this.#write((o) => o.webhooks.claim(owner, now, leaseUntil, limit, exclude)) : [],
-    nextReplay: (...a) => this.#read((o) => o.webhooks.nextReplay(...a)),
-    skipTo: (...a) => this.#write((o) => o.webhooks.skipTo(...a)),
-    finishHead: (...a) => this.#write((o) => o.webhooks.finishHead(...a)),
-    release: (...a) => this.#write((o) => o.webhooks.release(...a)),
-    recordAttempt: (...a) => this.#write((o) => o.webhooks.recordAttempt(...a)),
-  };
+  // StoreTx outside a transaction: reads on the reader, writes in their own transaction (outside-views.ts).
+  readonly #views = outsideViews<SqliteOps>((fn) => this.#read(fn), (fn) => this.#write(fn));
+  readonly users: PlatformUsers = this.#views.users;
+  readonly roles: PlatformRoles = this.#views.roles;
+  readonly webhooks: WebhookStore = this.#views.webhooks;
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));

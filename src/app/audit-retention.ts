@@ -24,23 +24,32 @@ export function pruneIntervalMs(retentionMs: number): number {
   return Math.min(Math.max(Math.floor(retentionMs / 4), 1000), 3_600_000);
 }
 
-/** Starts pruning; `retentionMs` 0 keeps everything (no timer). */
-export function startAuditPruner(opts: { store: Store; retentionMs: number; logger: Logger; now?: () => number }): AuditPruner {
-  const { store, retentionMs, logger } = opts;
+/**
+ * A retention pruner: every `pruneIntervalMs(retentionMs)` (not at start: a pass then would
+ * take a place in the write queue while the server warms up, RL-8), `prepare` is asked what
+ * the pass may delete, then `prune(before, batch, prepared)` runs until a batch comes back
+ * short, yielding to queued writers between batches. Shared by the audit and the outbox.
+ */
+export function startRetentionPruner<P>(opts: {
+  retentionMs: number; logger: Logger; what: string; batch: number; now?: () => number;
+  prepare: () => Promise<P>; prune: (before: string, batch: number, prepared: P) => Promise<number>;
+}): AuditPruner {
+  const { retentionMs, logger, batch } = opts;
   const now = opts.now ?? Date.now;
   let running: Promise<number> | undefined;
   let stopped = false;
   const pass = async (): Promise<number> => {
     const before = new Date(now() - retentionMs).toISOString();
+    const prepared = await opts.prepare();
     let total = 0;
     for (;;) {
       if (stopped) break;
-      const n = await store.pruneAuditEvents(before, AUDIT_PRUNE_BATCH);
+      const n = await opts.prune(before, batch, prepared);
       total += n;
-      if (n < AUDIT_PRUNE_BATCH) break;
+      if (n < batch) break;
       await new Promise((r) => setImmediate(r)); // let queued writers in between batches
     }
-    if (total > 0) logger.info({ pruned: total, before }, 'audit retention: old rows deleted');
+    if (total > 0) logger.info({ pruned: total, before }, `${opts.what}: old rows deleted`);
     return total;
   };
   const runOnce = (): Promise<number> => {
@@ -53,12 +62,11 @@ export function startAuditPruner(opts: { store: Store; retentionMs: number; logg
   if (retentionMs > 0) {
     const tick = (): void => {
       runOnce()
-        .catch((err: unknown) => logger.error({ err }, 'audit retention pass failed'))
+        .catch((err: unknown) => logger.error({ err }, `${opts.what} pass failed`))
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
         });
     };
-    // Not at start: a pass then would take a place in the write queue while the server warms up (RL-8).
     timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
   }
   return {
@@ -69,4 +77,12 @@ export function startAuditPruner(opts: { store: Store; retentionMs: number; logg
     },
     runOnce,
   };
+}
+
+/** Starts pruning; `retentionMs` 0 keeps everything (no timer). */
+export function startAuditPruner(opts: { store: Store; retentionMs: number; logger: Logger; now?: () => number }): AuditPruner {
+  return startRetentionPruner({
+    ...opts, what: 'audit retention', batch: AUDIT_PRUNE_BATCH,
+    prepare: async () => undefined, prune: (before, n) => opts.store.pruneAuditEvents(before, n),
+  });
 }

@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
-import { pruneIntervalMs } from './audit-retention.ts';
+import { startRetentionPruner } from './audit-retention.ts';
 import type { AuditPruner } from './audit-retention.ts';
 
 /** Rows deleted per write transaction. */
@@ -25,51 +25,17 @@ export type OutboxKeepFrom = () => Promise<number | undefined>;
 export function startOutboxPruner(opts: {
   store: Store; retentionMs: number; logger: Logger; now?: () => number; keepFrom?: readonly OutboxKeepFrom[];
 }): AuditPruner {
-  const { store, retentionMs, logger } = opts;
-  const now = opts.now ?? Date.now;
-  let running: Promise<number> | undefined;
-  let stopped = false;
-  const pass = async (): Promise<number> => {
-    const before = new Date(now() - retentionMs).toISOString();
-    let keepFrom: number | undefined;
-    for (const k of opts.keepFrom ?? []) {
-      const v = await k();
-      if (v !== undefined) keepFrom = Math.min(keepFrom ?? v, v);
-    }
-    let total = 0;
-    for (;;) {
-      if (stopped) break;
-      const n = await store.pruneOutboxEvents(before, OUTBOX_PRUNE_BATCH, keepFrom);
-      total += n;
-      if (n < OUTBOX_PRUNE_BATCH) break;
-      await new Promise((r) => setImmediate(r)); // let queued writers in between batches
-    }
-    if (total > 0) logger.info({ pruned: total, before }, 'events retention: old outbox events deleted');
-    return total;
-  };
-  const runOnce = (): Promise<number> => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  let timer: NodeJS.Timeout | undefined;
-  if (retentionMs > 0) {
-    const tick = (): void => {
-      runOnce()
-        .catch((err: unknown) => logger.error({ err }, 'events retention pass failed'))
-        .finally(() => {
-          if (!stopped) timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
-        });
-    };
-    timer = setTimeout(tick, pruneIntervalMs(retentionMs)).unref();
-  }
-  return {
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running?.catch(() => undefined);
+  return startRetentionPruner({
+    ...opts, what: 'events retention', batch: OUTBOX_PRUNE_BATCH,
+    // The lowest position any reader still needs, asked once per pass.
+    prepare: async () => {
+      let keepFrom: number | undefined;
+      for (const k of opts.keepFrom ?? []) {
+        const v = await k();
+        if (v !== undefined) keepFrom = Math.min(keepFrom ?? v, v);
+      }
+      return keepFrom;
     },
-    runOnce,
-  };
+    prune: (before, n, keepFrom) => opts.store.pruneOutboxEvents(before, n, keepFrom),
+  });
 }

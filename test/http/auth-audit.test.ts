@@ -76,5 +76,7 @@ it('401 rows are bounded per tenant per second; the others are counted on the ne
   const rows = await until(a.tenant.id, (r) => total(r) >= n + 1);
   assert.equal(total(rows), n + 1, 'every 401 is a row or counted');
   assert.ok(rows.length <= n / 2, `${rows.length} rows for ${n + 1} refusals`);
-  assert.ok((rows.at(-1)!.change as { suppressed: number }).suppressed > 0);
+  // The count rides on the tenant's next written row: the one after the pause, or one in the
+  // next second when the burst itself crossed a second boundary (a loaded machine).
+  assert.ok(rows.some((r) => ((r.change as { suppressed?: number } | null)?.suppressed ?? 0) > 0), 'the suppressed 401s are counted on a row');
 });

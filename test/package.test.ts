@@ -2,12 +2,13 @@
  * The package as an outside project consumes it (docs/embedding.md): built `dist/`, reached
  * only through the package's `exports` (`roster-scim`, `roster-scim/client`), run by plain
  * `node` without a TypeScript loader, and typed by its `.d.ts` files. Also runs the Express
- * example (`examples/express/app.mjs`) as CI runs it. Offline: a temp project links the
- * package; nothing is downloaded.
+ * example (`examples/express/app.mjs`) as CI runs it. Offline: the package is built into a
+ * temporary copy (so the checkout's `dist/`, which other tests' `bin/roster` runs, is never
+ * rewritten under them) and a temp project links it; nothing is downloaded.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,12 +18,20 @@ const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'roster-pkg-'));
 const project = join(dir, 'consumer');
 
+/** The package as published, built here: never the checkout's own `dist/`, which `bin/roster` of other tests runs. */
+const pkg = join(dir, 'roster-scim');
+
 before(() => {
-  // `npm run build`, incremental: a rebuild after no change takes seconds.
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'], { cwd: root, stdio: 'inherit' });
+  // `npm run build` into the package copy (a few seconds); its dependencies are the checkout's.
+  mkdirSync(pkg, { recursive: true });
+  copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], { cwd: root, stdio: 'inherit' });
   mkdirSync(join(project, 'node_modules'), { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  symlinkSync(root, join(project, 'node_modules', 'roster-scim'), 'dir');
+  symlinkSync(pkg, join(project, 'node_modules', 'roster-scim'), 'dir');
+  // The Express example runs from the consumer project too, with the checkout's express.
+  symlinkSync(join(root, 'node_modules', 'express'), join(project, 'node_modules', 'express'), 'dir');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -87,8 +96,9 @@ export async function main(): Promise<void> {
 });
 
 it('the Express example runs: SCIM under the host prefix, the host\'s routes, events in process', async () => {
-  const child = spawn(process.execPath, [join(root, 'examples/express/app.mjs')], {
-    cwd: root, env: { ...process.env, PORT: '0', ROSTER_DB: join(dir, 'example.db'), EXAMPLE_DEMO_TENANT: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+  copyFileSync(join(root, 'examples/express/app.mjs'), join(project, 'app.mjs'));
+  const child = spawn(process.execPath, [join(project, 'app.mjs')], {
+    cwd: project, env: { ...process.env, PORT: '0', ROSTER_DB: join(dir, 'example.db'), EXAMPLE_DEMO_TENANT: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];

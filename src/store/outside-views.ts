@@ -2,9 +2,9 @@
  * The platform users, roles and webhook endpoints of a store used outside a transaction
  * (docs/architecture.md, Store): each read on a read connection, each write in its own
  * write transaction. Both stores build them here; they differ only in how they run a
- * read and a write.
+ * read and a write. Also the guarded view a transaction's function gets (`transactionView`).
  */
-import type { PlatformRoles, PlatformUsers } from './store.ts';
+import type { PlatformRoles, PlatformUsers, StoreTx } from './store.ts';
 import type { ClaimExclusion, WebhookStore } from './webhooks.ts';
 
 /** What one connection's operations offer (`SqliteOps`, `PgOps`). */
@@ -60,4 +60,35 @@ export function outsideViews<O extends ViewOps>(read: RunOps<O>, write: RunOps<O
     recordAttempt: (...a) => write((o) => o.webhooks.recordAttempt(...a)),
   };
   return { users, roles, webhooks };
+}
+
+/**
+ * The `StoreTx` handed to a transaction's function: the connection's operations, each
+ * refusing use once `isActive()` is false (a transaction used after it ended is a bug,
+ * never a write outside it). Both stores build it here.
+ */
+export function transactionView(w: StoreTx, isActive: () => boolean): StoreTx {
+  const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> =>
+    isActive() ? f(...a) : Promise.reject(new Error('Store transaction used after it ended'));
+  return {
+    users: w.users,
+    roles: w.roles,
+    webhooks: w.webhooks,
+    getResource: guard(w.getResource.bind(w)),
+    insertResource: guard(w.insertResource.bind(w)),
+    updateResource: guard(w.updateResource.bind(w)),
+    deleteResource: guard(w.deleteResource.bind(w)),
+    applyMembership: guard(w.applyMembership.bind(w)),
+    changeMembership: guard(w.changeMembership.bind(w)),
+    appendEvents: guard(w.appendEvents.bind(w)),
+    createTenant: guard(w.createTenant.bind(w)),
+    insertApiKey: guard(w.insertApiKey.bind(w)),
+    expireApiKeys: guard(w.expireApiKeys.bind(w)),
+    expireApiKey: guard(w.expireApiKey.bind(w)),
+    updateTenant: guard(w.updateTenant.bind(w)),
+    deleteTenant: guard(w.deleteTenant.bind(w)),
+    existingIds: guard(w.existingIds.bind(w)),
+    memberCount: guard(w.memberCount.bind(w)),
+    query: guard(w.query.bind(w)),
+  };
 }

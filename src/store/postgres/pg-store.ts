@@ -38,7 +38,7 @@ import { PgSessions, SNAPSHOT, WRITE } from './pg-session.ts';
 import { sqlOf } from './pg-sql.ts';
 import type { Sql } from './pg-sql.ts';
 import type { WebhookStore } from '../webhooks.ts';
-import { outsideViews } from '../outside-views.ts';
+import { outsideViews, transactionView } from '../outside-views.ts';
 
 /** Attempts of one transaction when PostgreSQL reports a serialization failure or a deadlock. */
 export const TX_ATTEMPTS = 3;
@@ -153,31 +153,7 @@ class PgStoreImpl implements PgStore {
       try {
         return await this.#sessions.run(WRITE, async (sql) => {
           const w = new PgOps(sql, this.#registry, this.#filterMaxCost, true);
-          const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
-            if (!active) return Promise.reject(new Error('Store transaction used after it ended'));
-            return f(...a);
-          };
-          const tx: StoreTx = {
-            users: w.users,
-            roles: w.roles,
-            getResource: guard(w.getResource.bind(w)),
-            insertResource: guard(w.insertResource.bind(w)),
-            updateResource: guard(w.updateResource.bind(w)),
-            deleteResource: guard(w.deleteResource.bind(w)),
-            applyMembership: guard(w.applyMembership.bind(w)),
-            changeMembership: guard(w.changeMembership.bind(w)),
-            appendEvents: guard(w.appendEvents.bind(w)),
-            createTenant: guard(w.createTenant.bind(w)),
-            insertApiKey: guard(w.insertApiKey.bind(w)),
-            expireApiKeys: guard(w.expireApiKeys.bind(w)),
-            expireApiKey: guard(w.expireApiKey.bind(w)),
-            updateTenant: guard(w.updateTenant.bind(w)),
-            deleteTenant: guard(w.deleteTenant.bind(w)),
-            existingIds: guard(w.existingIds.bind(w)),
-            memberCount: guard(w.memberCount.bind(w)),
-            query: guard(w.query.bind(w)),
-            webhooks: w.webhooks,
-          };
+          const tx = transactionView(w, () => active);
           try {
             return await fn(tx);
           } finally {

@@ -29,7 +29,7 @@ import { DEFAULT_QUERY_LIMITS } from './sqlite-shared.ts';
 import type { QueryLimits } from './sqlite-shared.ts';
 import type { AuditEvent, AuditPage, EventPage, FeedPage, FeedQuery, RequestErrorRecord, RequestHour, OperatorTokenRecord, OutboxEvent, PlatformRoles, PlatformUsers, Store, StoreObserver, StoreStats, StoreTx, SubscriberCursors } from '../store.ts';
 import type { WebhookStore } from '../webhooks.ts';
-import { outsideViews } from '../outside-views.ts';
+import { outsideViews, transactionView } from '../outside-views.ts';
 import type { IgnoredInputRecord, IgnoredItem } from '../../domain/ignored-input.ts';
 import type { ApiKeyRecord, IdpName, Tenant } from '../../domain/tenant.ts';
 
@@ -179,32 +179,7 @@ class SqliteStoreImpl implements SqliteStore {
     this.#notifyWait(waitStart, false);
     let active = true;
     // A view of the writer that refuses use after the transaction ended.
-    const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
-      if (!active) return Promise.reject(new Error('Store transaction used after it ended'));
-      return f(...a);
-    };
-    const w = this.#writer;
-    const tx: StoreTx = {
-      users: w.users,
-      roles: w.roles,
-      webhooks: w.webhooks,
-      getResource: guard(w.getResource.bind(w)),
-      insertResource: guard(w.insertResource.bind(w)),
-      updateResource: guard(w.updateResource.bind(w)),
-      deleteResource: guard(w.deleteResource.bind(w)),
-      applyMembership: guard(w.applyMembership.bind(w)),
-      changeMembership: guard(w.changeMembership.bind(w)),
-      appendEvents: guard(w.appendEvents.bind(w)),
-      createTenant: guard(w.createTenant.bind(w)),
-      insertApiKey: guard(w.insertApiKey.bind(w)),
-      expireApiKeys: guard(w.expireApiKeys.bind(w)),
-      expireApiKey: guard(w.expireApiKey.bind(w)),
-      updateTenant: guard(w.updateTenant.bind(w)),
-      deleteTenant: guard(w.deleteTenant.bind(w)),
-      existingIds: guard(w.existingIds.bind(w)),
-      memberCount: guard(w.memberCount.bind(w)),
-      query: guard(w.query.bind(w)),
-    };
+    const tx = transactionView(this.#writer, () => active);
     // One transaction = one savepoint of the writer's open group (group-commit.ts): its
     // result is returned once the COMMIT covering it has returned.
     let kept = false;

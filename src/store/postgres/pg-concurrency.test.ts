@@ -3,34 +3,22 @@
  * one database stand for two processes, each with its own pool.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { isScimError } from '../../scim/errors.ts';
 import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { groupRes, tenant, userRes } from '../store-contract.test-support.ts';
-import type { Store } from '../store.ts';
 import { storeKinds, testPostgres } from '../test-stores.test-support.ts';
 import { MIGRATION_LOCK_KEY, migratePg } from './pg-migrate.ts';
 import { pgMigrations } from './migrations.ts';
 import { openPgStore } from './pg-store.ts';
-import type { PgStoreOptions } from './pg-store.ts';
+import { pgSuiteStores } from './pg-suite.test-support.ts';
 
 const statusOf = (e: unknown): string => (isScimError(e) ? `${e.status}${e.scimType !== undefined ? ` ${e.scimType}` : ''}` : `not a ScimError: ${String(e)}`);
 
 describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgres') }, () => {
-  let url: string;
-  const open: Store[] = [];
-  const store = async (opts: Partial<PgStoreOptions> = {}): Promise<Store> => {
-    const s = await openPgStore({ url, registry: defaultRegistry, ...opts });
-    open.push(s);
-    return s;
-  };
-  before(async () => {
-    url = await (await testPostgres()).freshDatabaseUrl();
-  });
-  after(async () => {
-    for (const s of open) await s.close();
-  });
+  const suite = pgSuiteStores();
+  const store = suite.store;
 
   it('applies the migrations once when several processes start at once, and not again later', async () => {
     const fresh = await (await testPostgres()).freshDatabaseUrl();
@@ -191,7 +179,7 @@ describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgr
       await new Promise((r) => setTimeout(r, 400));
       await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       const s = await opening;
-      open.push(s);
+      suite.adopt(s);
       const t = tenant();
       await s.createTenant(t);
       assert.deepEqual(await s.getTenant(t.id), t);
@@ -206,7 +194,7 @@ describe('PostgreSQL store: concurrency', { skip: !storeKinds().includes('postgr
     await s.createTenant(t);
     const g = groupRes(t.id, 'huge');
     await s.insertResource(g);
-    const raw = new pg.Client({ connectionString: url });
+    const raw = new pg.Client({ connectionString: suite.url() });
     await raw.connect();
     try {
       // The users, in one statement (the store's one-by-one inserts are not what is measured here).

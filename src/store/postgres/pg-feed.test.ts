@@ -5,17 +5,15 @@
  * Two stores on one database stand for two processes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { isScimError } from '../../scim/errors.ts';
-import { defaultRegistry } from '../../scim/schema/registry.ts';
 import { tenant } from '../store-contract.test-support.ts';
-import type { OutboxEventInput, Store } from '../store.ts';
+import type { OutboxEventInput } from '../store.ts';
 import { storeKinds, testPostgres } from '../test-stores.test-support.ts';
 import { pgMigrations } from './migrations.ts';
 import { migratePg } from './pg-migrate.ts';
-import { openPgStore } from './pg-store.ts';
-import type { PgStoreOptions } from './pg-store.ts';
+import { pgSuiteStores } from './pg-suite.test-support.ts';
 
 const T0 = '2024-01-01T00:00:00.000Z';
 const event = (id: string, occurredAt = T0): OutboxEventInput => ({ id, type: 'user.created', occurredAt, payload: { id } });
@@ -30,19 +28,8 @@ function latch(): { wait: Promise<void>; open: () => void } {
 }
 
 describe('PostgreSQL store: event feed', { skip: !storeKinds().includes('postgres') }, () => {
-  let url: string;
-  const open: Store[] = [];
-  const store = async (opts: Partial<PgStoreOptions> = {}, at = url): Promise<Store> => {
-    const s = await openPgStore({ url: at, registry: defaultRegistry, ...opts });
-    open.push(s);
-    return s;
-  };
-  before(async () => {
-    url = await (await testPostgres()).freshDatabaseUrl();
-  });
-  after(async () => {
-    for (const s of open) await s.close();
-  });
+  const suite = pgSuiteStores();
+  const store = suite.store;
 
   it('a later writer cannot make its gseq visible before an earlier, uncommitted one (no hole for a reader to pass)', async () => {
     const [a, b] = [await store(), await store()];
@@ -62,7 +49,7 @@ describe('PostgreSQL store: event feed', { skip: !storeKinds().includes('postgre
     const second = b.transaction((tx) => tx.appendEvents(tb.id, [], [event('second')])).then(() => {
       secondDone = true;
     });
-    const watch = new pg.Client({ connectionString: url });
+    const watch = new pg.Client({ connectionString: suite.url() });
     try {
       // Wait until B either committed (what a sequence would allow) or queues on a lock.
       await watch.connect();

@@ -16,7 +16,7 @@
  * (its users, roles and audit remain reachable from the admin API); a new key makes a
  * new setup.
  */
-import type { StoreTx } from '../store/store.ts';
+import type { PlatformUser } from '../domain/platform-user.ts';
 import { API_KEY_PREFIX } from '../tenants/api-keys.ts';
 import type { LifecycleContext } from './lifecycle.ts';
 import { runUnitOfWork } from './unit-of-work.ts';
@@ -40,22 +40,23 @@ export interface DeletedSetup {
 
 const PAGE = 500;
 
-/** Every id of a paged listing (users or roles), read inside the transaction. */
-async function allIds(list: (after: string | undefined) => Promise<readonly { id: string }[]>): Promise<string[]> {
-  const out: string[] = [];
+/** Every row of a paged listing by id (users or roles), read inside the transaction. */
+async function all<T extends { id: string }>(list: (page: { limit: number; after?: string }) => Promise<readonly T[]>): Promise<T[]> {
+  const out: T[] = [];
   for (let after: string | undefined; ;) {
-    const page = await list(after);
-    out.push(...page.map((r) => r.id));
+    const page = await list({ limit: PAGE, ...(after !== undefined ? { after } : {}) });
+    out.push(...page);
     if (page.length < PAGE) return out;
     after = page[page.length - 1]!.id;
   }
 }
 
-async function deactivateUser(uow: UnitOfWork, tenantId: string, id: string, at: string): Promise<boolean> {
+async function deactivateUser(uow: UnitOfWork, tenantId: string, user: PlatformUser, at: string): Promise<boolean> {
   const { tx } = uow;
+  const { id, status: before } = user;
+  // A user already deprovisioned has no SCIM row left to hide.
   const cur = await tx.getResource(tenantId, 'User', id, { withMembers: false, withGroups: true });
   if (cur === undefined) return false;
-  const before = (await tx.users.get(tenantId, id))?.status;
   await tx.users.hide(tenantId, id, { version: cur.version, created: cur.created, groups: (cur.groups ?? []).map((g) => g.value) }, at);
   await tx.deleteResource(tenantId, 'User', id);
   uow.record({
@@ -78,15 +79,6 @@ async function deleteUser(uow: UnitOfWork, tenantId: string, id: string, userNam
   });
 }
 
-/** The roles the identity provider created (not the platform's own). */
-async function providerRoles(tx: StoreTx, tenantId: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const id of await allIds((after) => tx.roles.list(tenantId, { limit: PAGE, ...(after !== undefined ? { after } : {}) }))) {
-    if (!(await tx.roles.isPlatform(tenantId, id))) out.push(id);
-  }
-  return out;
-}
-
 /** Deletes the tenant's SCIM setup; `undefined` when there is no such tenant. */
 export async function deleteScimSetup(ctx: LifecycleContext, choice: SetupDeleteChoice): Promise<DeletedSetup | undefined> {
   const { tenantId } = ctx;
@@ -96,16 +88,13 @@ export async function deleteScimSetup(ctx: LifecycleContext, choice: SetupDelete
     const { tx } = uow;
     const at = ctx.now().toISOString();
     const keys = await tx.expireApiKeys(tenantId, at);
-    const users = await allIds((after) => tx.users.list(tenantId, { limit: PAGE, ...(after !== undefined ? { after } : {}) }));
-    const roles = await providerRoles(tx, tenantId);
+    const users = await all((page) => tx.users.list(tenantId, page));
+    // The roles the identity provider created (not the platform's own).
+    const roles = (await all((page) => tx.roles.list(tenantId, page))).filter((r) => r.managed).map((r) => r.id);
     let usersAffected = 0;
     if (choice === 'delete') {
-      for (const id of users) {
-        const u = await tx.users.get(tenantId, id);
-        if (u === undefined) continue;
-        await deleteUser(uow, tenantId, id, u.userName);
-        usersAffected++;
-      }
+      for (const u of users) await deleteUser(uow, tenantId, u.id, u.userName);
+      usersAffected = users.length;
       await tx.users.eraseHidden(tenantId);
       for (const id of roles) {
         await tx.deleteResource(tenantId, 'Group', id);
@@ -113,7 +102,7 @@ export async function deleteScimSetup(ctx: LifecycleContext, choice: SetupDelete
       }
     } else {
       if (choice === 'deactivate') {
-        for (const id of users) if (await deactivateUser(uow, tenantId, id, at)) usersAffected++;
+        for (const u of users) if (await deactivateUser(uow, tenantId, u, at)) usersAffected++;
       } else {
         usersAffected = users.length;
       }

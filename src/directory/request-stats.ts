@@ -19,8 +19,8 @@ export class RequestStats {
   readonly #onError: (err: unknown) => void;
   #hours = new Map<string, { tenantId: string; hour: string; requests: number; errors: number; lastAt: string }>();
   #errors = new Map<string, RequestErrorRecord[]>();
-  /** API key id → when it last authenticated a request (docs/scim-api.md "API keys"). */
-  #keys = new Map<string, string>();
+  /** API key id → when it last authenticated a request, in ms (docs/scim-api.md "API keys"). */
+  #keys = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
 
@@ -53,7 +53,7 @@ export class RequestStats {
   /** Notes that the key authenticated a request now; its last-use time is written with the next flush. */
   noteKey(keyId: string): void {
     if (this.#keys.size >= MAX_PENDING_TENANTS && !this.#keys.has(keyId)) return;
-    this.#keys.set(keyId, new Date().toISOString());
+    this.#keys.set(keyId, Date.now());
   }
 
   /** Writes what was counted since the last flush (one write; nothing when idle). */
@@ -62,7 +62,7 @@ export class RequestStats {
     if (this.#hours.size === 0 && this.#keys.size === 0) return Promise.resolve();
     const hours: RequestHour[] = [...this.#hours.values()];
     const errors = [...this.#errors.values()].flat();
-    const keys = [...this.#keys].map(([id, at]) => ({ id, at }));
+    const keys = [...this.#keys].map(([id, at]) => ({ id, at: new Date(at).toISOString() }));
     this.#hours = new Map();
     this.#errors = new Map();
     this.#keys = new Map();

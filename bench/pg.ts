@@ -18,7 +18,7 @@ import { clean } from './report.ts';
 import type { WorkloadResult } from './report.ts';
 import { seed } from './seed.ts';
 import type { Seeded } from './seed.ts';
-import { freePort, startServer } from './servers.ts';
+import { freePort, startRosterPg, startServer } from './servers.ts';
 import type { ServerProc } from './servers.ts';
 import { addToSmallGroups, filterByUserName } from './workloads.ts';
 import type { Generator } from './workloads.ts';
@@ -46,13 +46,8 @@ export interface PgStageResult {
   readonly embedded: boolean;
 }
 
-async function startRosterPg(url: string, s: PgStageSpec, seeded: Seeded, name: string): Promise<ServerProc> {
-  const port = await freePort();
-  return startServer({
-    name, tenantId: seeded.tenantId, logDir: s.dir, port,
-    args: [join(process.cwd(), 'bin/roster'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--database-url', url, '--log-level', s.logLevel, ...s.unlimited],
-  });
-}
+const startRosterPgFor = (url: string, s: PgStageSpec, seeded: Seeded, name: string): Promise<ServerProc> =>
+  startRosterPg({ url, tenantId: seeded.tenantId, logDir: s.dir, logLevel: s.logLevel, name, args: s.unlimited });
 
 async function startCeilingPg(url: string, s: PgStageSpec, seeded: Seeded): Promise<ServerProc> {
   const port = await freePort();
@@ -89,8 +84,8 @@ export async function pgStage(s: PgStageSpec): Promise<PgStageResult> {
       { id: 'PG-W2', title: `filter userName eq (${s.users} users)`, gen: filterByUserName(seeded, 2), minRatio: 0.6 },
       { id: 'PG-W4-small', title: 'PATCH add member, 100-member groups', gen: addToSmallGroups(seeded, 4), minRatio: 0.5 },
     ];
-    const a = await startRosterPg(url, s, seeded, 'roster-pg-a');
-    const b = await startRosterPg(url, s, seeded, 'roster-pg-b');
+    const a = await startRosterPgFor(url, s, seeded, 'roster-pg-a');
+    const b = await startRosterPgFor(url, s, seeded, 'roster-pg-b');
     const ceiling = await startCeilingPg(url, s, seeded);
     try {
       for (const k of kinds) {

@@ -121,6 +121,18 @@ export async function startRoster(o: { db: string; tenantId: string; logDir: str
   });
 }
 
+/** Roster on PostgreSQL: `bin/roster serve --database-url` on a free port. */
+export async function startRosterPg(o: { url: string; tenantId: string; logDir: string; logLevel: string; name: string; args?: readonly string[] }): Promise<ServerProc> {
+  const port = await freePort();
+  return startServer({
+    name: o.name,
+    tenantId: o.tenantId,
+    logDir: o.logDir,
+    port,
+    args: [join(ROOT, 'bin/roster'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--database-url', o.url, '--log-level', o.logLevel, ...(o.args ?? [])],
+  });
+}
+
 /** The bare ceiling (`bench/ceiling.ts`) against `db`. */
 export async function startCeiling(o: { db: string; tenantId: string; apiKey: string; logDir: string; synchronous: string; name: string }): Promise<ServerProc> {
   const port = await freePort();

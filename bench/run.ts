@@ -12,6 +12,8 @@
  * alone with the other ids; DATABASE_URL: that server instead of an embedded one).
  * `npm run bench -- fairness` (or BENCH_ONLY=FAIR) runs the fairness workload alone
  * and merges its figures into bench/results/latest.json.
+ * `npm run bench -- scale` (or BENCH_ONLY=SCALE) runs the scale rung alone, merged the same
+ * way: BENCH_SCALE_USERS (1000000; 20000 with BENCH_QUICK), BENCH_SCALE_STORES (sqlite,postgres).
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -28,6 +30,8 @@ import { bulkRate, postRate } from './scim-load.ts';
 import type { LoadRate } from './scim-load.ts';
 import { pgStage } from './pg.ts';
 import type { PgStageResult } from './pg.ts';
+import { scaleStage } from './scale.ts';
+import type { ScaleStore } from './scale.ts';
 import { seed } from './seed.ts';
 import { printWebhooks, runWebhooks } from './webhooks.ts';
 import type { WebhooksResult } from './webhooks.ts';
@@ -54,7 +58,8 @@ const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
 const UNLIMITED = ['--tenant-rate-limit', '0', '--tenant-max-inflight', '0', '--tenant-time-share', '0'] as const;
 const FAIR_ONLY = process.argv.slice(2).includes('fairness') || env.BENCH_ONLY?.trim() === 'FAIR';
 const WEBHOOKS_ONLY = process.argv.slice(2).includes('webhooks');
-const ONLY = FAIR_ONLY ? ['FAIR'] : WEBHOOKS_ONLY ? ['WH'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const SCALE_ONLY = process.argv.slice(2).includes('scale') || env.BENCH_ONLY?.trim() === 'SCALE';
+const ONLY = FAIR_ONLY ? ['FAIR'] : WEBHOOKS_ONLY ? ['WH'] : SCALE_ONLY ? ['SCALE'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const PROFILE = env.BENCH_PROFILE === '1';
 const PAGE = 100;
 const DEEP_PAGE = Math.min(500, Math.max(2, Math.floor(USERS / PAGE / 2)));
@@ -145,14 +150,30 @@ async function webhooksStage(dir: string): Promise<WebhooksResult> {
   return runWebhooks({ dir, synchronous: SYNC, logLevel: LOG_LEVEL, seconds: DURATION, connections: CONNECTIONS, unlimited: UNLIMITED });
 }
 
-/** `npm run bench -- fairness`: the fairness workload alone, merged into the last results. */
-async function fairnessOnly(): Promise<void> {
+/** The scale rung (bench/scale.ts): a million users and a million-member group on each store. */
+async function runScale(dir: string) {
+  const stores = (env.BENCH_SCALE_STORES ?? 'sqlite,postgres').split(',').map((x) => x.trim()).filter((x): x is ScaleStore => x === 'sqlite' || x === 'postgres');
+  const scale = await scaleStage({
+    dir, stores, users: Number(env.BENCH_SCALE_USERS ?? (QUICK ? 20_000 : 1_000_000)), baseUsers: 1000, spareUsers: QUICK ? 2000 : 20_000,
+    seconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, logLevel: LOG_LEVEL, synchronous: SYNC, unlimited: UNLIMITED,
+  });
+  return { date: new Date().toISOString(), quick: QUICK, ...scale };
+}
+
+/** `npm run bench -- fairness` or `-- scale`: that stage alone, merged into the last results. */
+async function stageOnly(key: 'fairness' | 'scale'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
   try {
-    console.log(`Roster fairness benchmark, synchronous=${SYNC}, log level ${LOG_LEVEL}; machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-    const fairness = await fairnessStage(dir);
+    console.log(`Roster ${key} benchmark, synchronous=${SYNC}, log level ${LOG_LEVEL}; machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
+    let figures: Record<string, unknown>;
+    if (key === 'fairness') figures = { date: new Date().toISOString(), quick: QUICK, ...(await fairnessStage(dir)) };
+    else {
+      const scale = await runScale(dir);
+      printChecks(scale.checks);
+      figures = scale;
+    }
     const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
-    writeResults(RESULTS, { ...previous, fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } });
+    writeResults(RESULTS, { ...previous, [key]: figures });
   } finally {
     if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -266,6 +287,8 @@ async function main(): Promise<void> {
   }
 
   const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;
+  const scale = wants('SCALE') ? await runScale(dir) : undefined;
+  if (scale !== undefined) checks.push(...scale.checks);
   const webhooks = wants('WH') ? await webhooksStage(dir) : undefined;
 
   let profile: ProfileSummary | undefined;
@@ -305,6 +328,7 @@ async function main(): Promise<void> {
     dbSize,
     checks,
     ...(postgres !== undefined ? { postgres } : {}),
+    ...(scale !== undefined ? { scale } : {}),
     ...(fairness !== undefined ? { fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } } : {}),
     ...(webhooks !== undefined ? { webhooks: { date: new Date().toISOString(), quick: QUICK, ...webhooks } } : {}),
     ...(profile !== undefined ? { profile } : {}),
@@ -313,4 +337,4 @@ async function main(): Promise<void> {
   else rmSync(dir, { recursive: true, force: true });
 }
 
-await (FAIR_ONLY ? fairnessOnly() : main());
+await (FAIR_ONLY ? stageOnly('fairness') : SCALE_ONLY ? stageOnly('scale') : main());

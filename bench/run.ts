@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   const big = await seed({ ...seedSpec, file: join(dir, 'seed-big.db'), users: USERS, spareUsers: SPARE, smallGroups: SMALL_GROUPS, bigGroupSize: USERS });
   const totalSeeded = USERS + SPARE;
   console.log(`Seeded ${totalSeeded} users, ${SMALL_GROUPS} groups of 100 and one group of ${USERS} through the store in ${big.seconds.toFixed(1)}s (${Math.round(totalSeeded / big.seconds)} users/s)`);
-  const small = await seed({ ...seedSpec, file: join(dir, 'seed-small.db'), users: SMALL_USERS, spareUsers: 0, smallGroups: 10, bigGroupSize: 0 });
+  const small = await seed({ ...seedSpec, file: join(dir, 'seed-small.db'), users: SMALL_USERS, spareUsers: 0, smallGroups: 10, bigGroupSize: SMALL_USERS });
   const token = big.apiKey;
   const results: WorkloadResult[] = [];
   const checks: Check[] = [];

@@ -125,7 +125,7 @@ async function prepare(kind: ScaleStore, s: ScaleSpec, pgsrv: TestPostgres | und
 
 async function rung(kind: ScaleStore, s: ScaleSpec, pgsrv: TestPostgres | undefined): Promise<ScaleResult> {
   console.log(`\nScale rung on ${kind}${kind === 'postgres' && pgsrv?.embedded === true ? ' (embedded, fsync off)' : ''}: ${s.users} users in one group vs ${s.baseUsers} users`);
-  const base = await prepare(kind, s, pgsrv, 'base', { users: s.baseUsers, spareUsers: 0, smallGroups: 10, smallGroupSize: 100, bigGroupSize: 0 }, false);
+  const base = await prepare(kind, s, pgsrv, 'base', { users: s.baseUsers, spareUsers: 0, smallGroups: 0, smallGroupSize: 100, bigGroupSize: s.baseUsers }, false);
   let w2Base: LoadResult;
   {
     const srv = await base.start();

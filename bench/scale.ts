@@ -112,16 +112,22 @@ async function prepare(kind: ScaleStore, s: ScaleSpec, pgsrv: TestPostgres | und
   if (kind === 'sqlite') {
     const file = join(s.dir, `scale-${name}.db`);
     const seeded = await seed({ ...spec, file, synchronous: s.synchronous });
-    const start = (): Promise<ServerProc> => startRoster({ db: file, tenantId: seeded.tenantId, logDir: s.dir, synchronous: s.synchronous, logLevel: s.logLevel, name: `roster-scale-${kind}-${name}`, args: s.unlimited });
+    const start = (): Promise<ServerProc> => startRoster({ db: file, tenantId: seeded.tenantId, logDir: s.dir, synchronous: s.synchronous, logLevel: s.logLevel, name: `roster-scale-${kind}-${name}`, args: rosterArgs(s) });
     return { seeded, start };
   }
   const url = await (pgsrv as TestPostgres).freshDatabaseUrl();
   const seeded = bulk
     ? await seedPgBulk({ ...spec, file: url, synchronous: s.synchronous })
     : await seed({ ...spec, file: url, synchronous: s.synchronous, open: () => openPgStore({ url, registry: defaultRegistry }) });
-  const start = (): Promise<ServerProc> => startRosterPg({ url, tenantId: seeded.tenantId, logDir: s.dir, logLevel: s.logLevel, name: `roster-scale-${kind}-${name}`, args: s.unlimited });
+  const start = (): Promise<ServerProc> => startRosterPg({ url, tenantId: seeded.tenantId, logDir: s.dir, logLevel: s.logLevel, name: `roster-scale-${kind}-${name}`, args: rosterArgs(s) });
   return { seeded, start };
 }
+
+/**
+ * The rung's Roster flags: limits off, and the group-size cap (`--max-group-members`,
+ * 1,000,000 by default) above the million members plus the adds the rung makes.
+ */
+const rosterArgs = (s: ScaleSpec): string[] => [...s.unlimited, '--max-group-members', String(Math.max(1_000_000, s.users + s.spareUsers))];
 
 async function rung(kind: ScaleStore, s: ScaleSpec, pgsrv: TestPostgres | undefined): Promise<ScaleResult> {
   console.log(`\nScale rung on ${kind}${kind === 'postgres' && pgsrv?.embedded === true ? ' (embedded, fsync off)' : ''}: ${s.users} users in one group vs ${s.baseUsers} users`);

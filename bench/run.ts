@@ -256,13 +256,13 @@ async function main(): Promise<void> {
   checks.push({ name: 'W5 database size per user (file incl. groups ÷ users)', value: `${dbSize.bytesPerUserWholeFile} B`, target: 'report', pass: true });
 
   let postgres: PgStageResult | undefined;
-  if (wants('PG')) {
+  if (wants('PG') || ONLY?.some((o) => o.startsWith('PG-')) === true) {
     postgres = await pgStage({
       dir, users: Number(env.BENCH_PG_USERS ?? Math.min(USERS, 20_000)), seconds: DURATION, warmupSeconds: WARMUP,
-      connections: CONNECTIONS, logLevel: LOG_LEVEL, unlimited: UNLIMITED,
+      connections: CONNECTIONS, logLevel: LOG_LEVEL, unlimited: UNLIMITED, wants,
     });
     results.push(...postgres.workloads);
-    for (const t of postgres.twoProcesses) checks.push({ name: `${t.id} two processes ÷ one (report)`, value: `${t.scale.toFixed(2)}×`, target: 'report', pass: t.clean });
+    checks.push(...postgres.checks);
   }
 
   const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;

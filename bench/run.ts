@@ -9,7 +9,7 @@
  * BENCH_FAIR_RATE (tenant B's req/s in the fairness workload, 50), BENCH_FAIR_ATTACK
  * (tenant A's request kinds: filter,patch,search,bulk).
  * BENCH_PG_USERS (users of the PostgreSQL stage, min(BENCH_USERS, 20000); BENCH_ONLY=PG runs it
- * alone with the other ids; DATABASE_URL: that server instead of an embedded one).
+ * alone with the other ids, PG-W1…PG-W5 some of its workloads; DATABASE_URL: that server instead of an embedded one).
  * `npm run bench -- fairness` (or BENCH_ONLY=FAIR) runs the fairness workload alone
  * and merges its figures into bench/results/latest.json.
  */

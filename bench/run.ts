@@ -9,7 +9,7 @@
  * BENCH_FAIR_RATE (tenant B's req/s in the fairness workload, 50), BENCH_FAIR_ATTACK
  * (tenant A's request kinds: filter,patch,search,bulk).
  * BENCH_PG_USERS (users of the PostgreSQL stage, min(BENCH_USERS, 20000); BENCH_ONLY=PG runs it
- * alone with the other ids; DATABASE_URL: that server instead of an embedded one).
+ * alone with the other ids, PG-W1…PG-W5 some of its workloads; DATABASE_URL: that server instead of an embedded one).
  * `npm run bench -- fairness` (or BENCH_ONLY=FAIR) runs the fairness workload alone
  * and merges its figures into bench/results/latest.json.
  * `npm run bench -- scale` (or BENCH_ONLY=SCALE) runs the scale rung alone, merged the same
@@ -277,13 +277,13 @@ async function main(): Promise<void> {
   checks.push({ name: 'W5 database size per user (file incl. groups ÷ users)', value: `${dbSize.bytesPerUserWholeFile} B`, target: 'report', pass: true });
 
   let postgres: PgStageResult | undefined;
-  if (wants('PG')) {
+  if (wants('PG') || ONLY?.some((o) => o.startsWith('PG-')) === true) {
     postgres = await pgStage({
       dir, users: Number(env.BENCH_PG_USERS ?? Math.min(USERS, 20_000)), seconds: DURATION, warmupSeconds: WARMUP,
-      connections: CONNECTIONS, logLevel: LOG_LEVEL, unlimited: UNLIMITED,
+      connections: CONNECTIONS, logLevel: LOG_LEVEL, unlimited: UNLIMITED, wants,
     });
     results.push(...postgres.workloads);
-    for (const t of postgres.twoProcesses) checks.push({ name: `${t.id} two processes ÷ one (report)`, value: `${t.scale.toFixed(2)}×`, target: 'report', pass: t.clean });
+    checks.push(...postgres.checks);
   }
 
   const fairness = wants('FAIR') ? await fairnessStage(dir) : undefined;

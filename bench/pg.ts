@@ -10,14 +10,13 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { defaultRegistry } from '../src/scim/schema/registry.ts';
-import { openPgStore } from '../src/store/postgres/pg-store.ts';
 import { startTestPostgres } from '../src/store/postgres/embedded.test-support.ts';
 import { runLoad } from './load.ts';
 import type { LoadResult } from './load.ts';
 import { clean } from './report.ts';
 import type { Check, WorkloadResult } from './report.ts';
-import { seed, PATCH_URN } from './seed.ts';
+import { seedPgBulk } from './pg-bulk.ts';
+import { PATCH_URN } from './seed.ts';
 import type { Seeded } from './seed.ts';
 import { freePort, startRosterPg, startServer } from './servers.ts';
 import type { ServerProc } from './servers.ts';
@@ -113,9 +112,9 @@ export async function pgStage(s: PgStageSpec): Promise<PgStageResult> {
     const deepPage = Math.min(500, Math.max(2, Math.floor(s.users / PAGE / 2)));
     console.log(`\nPostgreSQL (${pgsrv.embedded ? 'embedded, fsync off: the figures are CPU-bound, not disk-bound' : 'DATABASE_URL'}): ${s.users} users (+${spareUsers} spare)`);
     const started = performance.now();
-    const seeded = await seed({
+    // Users in batches with the store's own row derivation (bench/pg-bulk.ts), groups through the store.
+    const seeded = await seedPgBulk({
       file: url, users: s.users, spareUsers, smallGroups: Math.max(10, Math.floor(s.users / 100)), smallGroupSize: 100, bigGroupSize: s.users, synchronous: 'FULL',
-      open: () => openPgStore({ url, registry: defaultRegistry }),
     });
     const seedSeconds = (performance.now() - started) / 1000;
     // Planner statistics for the freshly loaded tables, as autovacuum would gather them in service.

@@ -50,6 +50,8 @@ export interface ClassFigures {
   readonly tooMany: number;
   /** 429 answers whose `Retry-After` is not whole seconds (RFC 9110 §10.2.3, docs/scim-api.md). */
   readonly tooManyBadRetryAfter: number;
+  /** The 429s by `Retry-After` value (`1` is also the in-flight cap's, docs/scim-api.md "Limits and fairness"). */
+  readonly retryAfter: Record<string, number>;
   readonly networkErrors: number;
   /** 2xx latency over every request of the class. */
   readonly p50: number;
@@ -85,6 +87,7 @@ interface Collector {
   expected: number;
   tooMany: number;
   badRetryAfter: number;
+  retryAfter: Record<string, number>;
   network: number;
   samples: string[];
 }
@@ -93,7 +96,7 @@ const newCollector = (): Collector => ({
   lat: { lookup: [], create: [], update: [], group: [] },
   sent: { lookup: 0, create: 0, update: 0, group: 0 },
   statuses: { lookup: {}, create: {}, update: {}, group: {} },
-  errors: 0, expected: 0, tooMany: 0, badRetryAfter: 0, network: 0, samples: [],
+  errors: 0, expected: 0, tooMany: 0, badRetryAfter: 0, retryAfter: {}, network: 0, samples: [],
 });
 
 /** The `p`th percentile of a sorted array (nearest rank). */
@@ -145,6 +148,8 @@ class TenantClient {
     if (a.status === 429) {
       this.c.tooMany++;
       if (!/^\d+$/.test(a.retryAfter ?? '')) this.c.badRetryAfter++;
+      const ra = a.retryAfter ?? 'none';
+      this.c.retryAfter[ra] = (this.c.retryAfter[ra] ?? 0) + 1;
       if (this.t.flooder) return;
     }
     if (a.status === 0) this.c.network++;
@@ -205,7 +210,7 @@ function figures(c: Collector, tenants: TrafficTenant[], seconds: number): Class
   const sent = kinds.reduce((n, k) => n + k.sent, 0);
   return {
     tenants: tenants.length, rate: tenants[0]?.rate ?? 0, sent, sentPerSecond: sent / seconds,
-    errors: c.errors, expected404or409: c.expected, tooMany: c.tooMany, tooManyBadRetryAfter: c.badRetryAfter, networkErrors: c.network,
+    errors: c.errors, expected404or409: c.expected, tooMany: c.tooMany, tooManyBadRetryAfter: c.badRetryAfter, retryAfter: c.retryAfter, networkErrors: c.network,
     p50: percentile(all, 50), p99: percentile(all, 99), kinds, samples: c.samples,
   };
 }

@@ -114,7 +114,7 @@ const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n
 const generator = (t: TrafficResult): string => `load generator CPU ${(t.generatorCpu * 100).toFixed(0)} %, event-loop delay p99 ${ms(t.generatorLagP99)} ms`;
 
 function printClass(label: string, c: ClassFigures): void {
-  console.log(`    ${label}: ${c.tenants} tenant(s) × ${c.rate} req/s → ${c.sentPerSecond.toFixed(1)} req/s sent; 2xx p50 ${ms(c.p50)} / p99 ${ms(c.p99)} ms; errors ${c.errors}, 404/409 ${c.expected404or409}, 429 ${c.tooMany}${c.tooMany > 0 ? ` by Retry-After ${JSON.stringify(c.retryAfter)}` : ''} (not integer: ${c.tooManyBadRetryAfter})`);
+  console.log(`    ${label}: ${c.tenants} tenant(s) × ${c.rate} req/s → ${c.sentPerSecond.toFixed(1)} req/s sent; 2xx p50 ${ms(c.p50)} / p99 ${ms(c.p99)} ms; errors ${c.errors}, 404/409 ${c.expected404or409}, 429 ${c.tooMany}${c.tooMany > 0 ? ` by limit and Retry-After ${JSON.stringify(c.retryAfter)}` : ''} (not integer: ${c.tooManyBadRetryAfter})`);
   for (const k of c.kinds) {
     console.log(`      ${pad(k.kind, 8)} ${lpad(String(k.sent), 7)} sent ${lpad(String(k.ok), 7)} 2xx  p50 ${lpad(ms(k.p50), 7)}  p99 ${lpad(ms(k.p99), 7)} ms  ${JSON.stringify(k.statuses)}`);
   }

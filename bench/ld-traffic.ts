@@ -50,7 +50,7 @@ export interface ClassFigures {
   readonly tooMany: number;
   /** 429 answers whose `Retry-After` is not whole seconds (RFC 9110 §10.2.3, docs/scim-api.md). */
   readonly tooManyBadRetryAfter: number;
-  /** The 429s by `Retry-After` value (`1` is also the in-flight cap's, docs/scim-api.md "Limits and fairness"). */
+  /** The 429s by the limit that refused them (`rate`, `inflight`, `time`: docs/scim-api.md "Limits and fairness") and `Retry-After`. */
   readonly retryAfter: Record<string, number>;
   readonly networkErrors: number;
   /** 2xx latency over every request of the class. */
@@ -148,8 +148,10 @@ class TenantClient {
     if (a.status === 429) {
       this.c.tooMany++;
       if (!/^\d+$/.test(a.retryAfter ?? '')) this.c.badRetryAfter++;
-      const ra = a.retryAfter ?? 'none';
-      this.c.retryAfter[ra] = (this.c.retryAfter[ra] ?? 0) + 1;
+      // Which limit refused it, from the detail (src/http/limits.ts), and its Retry-After.
+      const why = /concurrent/.test(a.text) ? 'inflight' : /share/.test(a.text) ? 'time' : /Too many requests/.test(a.text) ? 'rate' : 'other';
+      const key = `${why} ${a.retryAfter ?? 'none'}`;
+      this.c.retryAfter[key] = (this.c.retryAfter[key] ?? 0) + 1;
       if (this.t.flooder) return;
     }
     if (a.status === 0) this.c.network++;

@@ -14,6 +14,7 @@
  * and merges its figures into bench/results/latest.json.
  * `npm run bench -- scale` (or BENCH_ONLY=SCALE) runs the scale rung alone, merged the same
  * way: BENCH_SCALE_USERS (1000000; 20000 with BENCH_QUICK), BENCH_SCALE_STORES (sqlite,postgres).
+ * BENCH_ONLY=LD runs the load checks LD-1…LD-4 alone (bench/ld.ts; BENCH_LD_* there) and merges them under `ld`.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import Database from 'better-sqlite3';
 import { ATTACK_KINDS, printFairness, runFairness, seedAttacker } from './fairness.ts';
 import type { AttackKind, FairnessResult } from './fairness.ts';
 import { runLoad } from './load.ts';
+import { ldOnly, ldStage, printLd } from './ld.ts';
 import { printProfile, summariseProfile } from './profile.ts';
 import type { ProfileSummary } from './profile.ts';
 import { clean, printChecks, printWorkloads, workloadPass, writeResults } from './report.ts';
@@ -57,6 +59,7 @@ const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
 /** Per-tenant fairness limits off: W1–W5 drive one tenant at thousands of requests per second. */
 const UNLIMITED = ['--tenant-rate-limit', '0', '--tenant-max-inflight', '0', '--tenant-time-share', '0'] as const;
 const FAIR_ONLY = process.argv.slice(2).includes('fairness') || env.BENCH_ONLY?.trim() === 'FAIR';
+const LD_ONLY = env.BENCH_ONLY?.trim() === 'LD';
 const WEBHOOKS_ONLY = process.argv.slice(2).includes('webhooks');
 const SCALE_ONLY = process.argv.slice(2).includes('scale') || env.BENCH_ONLY?.trim() === 'SCALE';
 const ONLY = FAIR_ONLY ? ['FAIR'] : WEBHOOKS_ONLY ? ['WH'] : SCALE_ONLY ? ['SCALE'] : env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -290,6 +293,7 @@ async function main(): Promise<void> {
   const scale = wants('SCALE') ? await runScale(dir) : undefined;
   if (scale !== undefined) checks.push(...scale.checks);
   const webhooks = wants('WH') ? await webhooksStage(dir) : undefined;
+  const ld = wants('LD') ? await ldStage({ dir, quick: QUICK, logLevel: LOG_LEVEL, synchronous: SYNC }) : undefined;
 
   let profile: ProfileSummary | undefined;
   if (profDir !== undefined) {
@@ -314,6 +318,10 @@ async function main(): Promise<void> {
     printFairness(fairness);
     checks.push({ name: 'Fairness: B p99 under attack ÷ alone', value: `${fairness.p99Ratio.toFixed(2)}×`, target: '≤ 2×', pass: fairness.p99Ratio > 0 && fairness.p99Ratio <= fairness.target && clean(fairness.underAttack) });
   }
+  if (ld !== undefined) {
+    printLd(ld);
+    checks.push(...ld.checks);
+  }
   printChecks(checks);
   if (profile !== undefined) printProfile(profile);
 
@@ -331,10 +339,11 @@ async function main(): Promise<void> {
     ...(scale !== undefined ? { scale } : {}),
     ...(fairness !== undefined ? { fairness: { date: new Date().toISOString(), quick: QUICK, ...fairness } } : {}),
     ...(webhooks !== undefined ? { webhooks: { date: new Date().toISOString(), quick: QUICK, ...webhooks } } : {}),
+    ...(ld !== undefined ? { ld: { date: new Date().toISOString(), quick: QUICK, ...ld } } : {}),
     ...(profile !== undefined ? { profile } : {}),
   });
   if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }
 
-await (FAIR_ONLY ? stageOnly('fairness') : SCALE_ONLY ? stageOnly('scale') : main());
+await (FAIR_ONLY ? stageOnly('fairness') : SCALE_ONLY ? stageOnly('scale') : LD_ONLY ? ldOnly(RESULTS, { quick: QUICK, logLevel: LOG_LEVEL, synchronous: SYNC }) : main());

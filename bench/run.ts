@@ -183,6 +183,26 @@ async function stageOnly(key: 'fairness' | 'scale'): Promise<void> {
   }
 }
 
+/**
+ * A run of some workloads (`BENCH_ONLY`) updates the last results instead of replacing
+ * them: its workloads and checks replace those of the same id or name, its stages
+ * (`postgres`, `scale`, …) those stages; the rest of the file is kept.
+ */
+function mergeOnly(current: Record<string, unknown>): Record<string, unknown> {
+  if (ONLY === undefined || !existsSync(RESULTS)) return current;
+  const previous = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
+  const merge = <T>(key: string, name: (x: T) => string): T[] => {
+    const now = (current[key] ?? []) as T[];
+    const replaced = new Set(now.map(name));
+    return [...((previous[key] ?? []) as T[]).filter((x) => !replaced.has(name(x))), ...now];
+  };
+  return {
+    ...previous, ...current,
+    workloads: merge<WorkloadResult>('workloads', (w) => w.id),
+    checks: merge<Check>('checks', (c) => c.name),
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
   const profDir = PROFILE ? join(dir, 'profile') : undefined;
@@ -325,7 +345,7 @@ async function main(): Promise<void> {
   printChecks(checks);
   if (profile !== undefined) printProfile(profile);
 
-  writeResults(RESULTS, {
+  writeResults(RESULTS, mergeOnly({
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemMB: Math.round(totalmem() / MB), node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { users: USERS, spareUsers: SPARE, smallUsers: SMALL_USERS, smallGroups: SMALL_GROUPS, durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, journalMode: 'wal', synchronous: SYNC, logLevel: LOG_LEVEL, quick: QUICK, only: ONLY ?? null },
@@ -341,7 +361,7 @@ async function main(): Promise<void> {
     ...(webhooks !== undefined ? { webhooks: { date: new Date().toISOString(), quick: QUICK, ...webhooks } } : {}),
     ...(ld !== undefined ? { ld: { date: new Date().toISOString(), quick: QUICK, ...ld } } : {}),
     ...(profile !== undefined ? { profile } : {}),
-  });
+  }));
   if (env.BENCH_KEEP === '1') console.log(`Kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }

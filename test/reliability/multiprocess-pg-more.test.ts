@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TX_ATTEMPTS } from '../../src/store/postgres/pg-store.ts';
+import { testPostgres } from '../../src/store/test-stores.test-support.ts';
 import { openSocket } from '../helpers/raw-http.ts';
 import { ERROR, GROUP, PATCH_OP, USER, createTenantCli, sleep } from './process.ts';
 import type { CliTenant, ServerProcess } from './process.ts';
@@ -197,6 +198,22 @@ describe('two Roster processes on one PostgreSQL database: CC-7, CC-8, AU-2', { 
     } finally {
       await withPg(fx.url, (c) => c.query('DROP TRIGGER cc7_fail ON members; DROP FUNCTION cc7_fail(); DROP TABLE cc7_fail; DROP SEQUENCE cc7_attempts'));
     }
+  });
+
+  test('CC-7: on a database whose default isolation is SERIALIZABLE, 60 concurrent member adds over both processes are all acknowledged', async () => {
+    // A DBA's `default_transaction_isolation` must not change what the store relies on: its
+    // writes queue on row locks under READ COMMITTED (docs/storage.md "PostgreSQL"); under
+    // SERIALIZABLE each lost race would be a 40001 and, past the retries, a 503.
+    const url = await (await testPostgres()).freshDatabaseUrl();
+    await withPg(url, (c) => c.query('ALTER DATABASE ' + c.escapeIdentifier(new URL(url).pathname.slice(1)) + " SET default_transaction_isolation = 'serializable'"));
+    const t = await createTenantCli(url, 'serializable');
+    const [p, q] = await Promise.all([fx.start(undefined, url), fx.start(undefined, url)]);
+    const ids = await fx.createUsers('ser-', 60, t, [p, q]);
+    const g = await on(p, t)('POST', '/Groups', { schemas: [GROUP], displayName: 'ser' });
+    const results = await Promise.all(ids.map((id, i) => on(i % 2 === 0 ? p : q, t)('PATCH', `/Groups/${g.body.id}`, addMember(id))));
+    results.forEach(no500);
+    assert.deepEqual(results.filter((r) => r.status >= 300).map((r) => `${r.status} ${r.body.detail}`), []);
+    assert.equal((await on(q, t)('GET', `/Groups/${g.body.id}`)).body.members.length, 60);
   });
 
   test('CC-8: writes acknowledged by one process and replayed on the other after the response was dropped', async () => {

@@ -64,9 +64,10 @@ export class TwoProcesses {
   /** One more process on the database (or on `url`), killed with the suite. */
   async start(extra?: readonly string[], url = this.url): Promise<ServerProcess> {
     // Per-tenant limits (LD-2) raised, so the 200 concurrent requests of one tenant all reach the database;
-    // a row-lock wait (bounded by --query-timeout) may outlast the default 2 s on a machine shared by many test runs.
+    // the wait for a pooled connection or a row lock may outlast the defaults (5 s, 2 s) on a machine shared
+    // by many test runs (and by both two-process files at once): 10 s each, still within BOUND per request.
     const s = await spawnServer(url, extra ?? [
-      '--pg-pool-max', '8', '--shutdown-timeout', '10s', '--query-timeout', '10s',
+      '--pg-pool-max', '8', '--shutdown-timeout', '10s', '--query-timeout', '10s', '--pg-connect-timeout', '10s',
       '--tenant-max-inflight', '256', '--tenant-rate-limit', '10000', '--tenant-burst', '10000', '--tenant-time-share', '100',
     ]);
     this.#servers.push(s);

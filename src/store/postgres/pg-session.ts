@@ -10,8 +10,13 @@ import type { StoreObserver, StoreStats } from '../store.ts';
 import { sqlOf } from './pg-sql.ts';
 import type { Sql } from './pg-sql.ts';
 
-/** The BEGIN of a write transaction (READ COMMITTED, docs/storage.md "PostgreSQL"). */
-export const WRITE = 'BEGIN';
+/**
+ * The BEGIN of a write transaction (READ COMMITTED, docs/storage.md "PostgreSQL"), named
+ * rather than left to the database's `default_transaction_isolation`: the store's writers
+ * queue on row locks, which under REPEATABLE READ or SERIALIZABLE would end in 40001 at
+ * every lost race and, past the retries, in 503 (docs/reliability.md CC-7).
+ */
+export const WRITE = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 /**
  * The statement bound inside a write transaction. `--query-timeout` bounds reads (as the
  * SQLite store's query deadline does); a write is bounded by the request's own caps (a

@@ -14,6 +14,7 @@ import { PgPlatformRoles } from './pg-platform-roles.ts';
 import { PgPlatformUsers } from './pg-platform-users.ts';
 import { PgWebhooks } from './pg-webhooks.ts';
 import { loadGroups, loadMembers, runPgQuery } from './pg-query.ts';
+import { readPgResource } from './pg-list.ts';
 import type { PgResourceRow } from './pg-query.ts';
 import { encodeDeep } from './pg-text.ts';
 import { pgCode } from './pg-errors.ts';
@@ -105,7 +106,9 @@ export class PgOps implements StoreTx {
    * checks of new member rows are not blocked by it.
    */
   async getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined> {
-    const lock = this.#inTx ? ' FOR NO KEY UPDATE' : '';
+    // Outside a transaction: the row and its relations in one statement (one snapshot).
+    if (!this.#inTx) return readPgResource(this.sql, tenantId, type, id, opts);
+    const lock = ' FOR NO KEY UPDATE';
     const [row] = await this.sql.rows<PgResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = $1 AND r.id = $2 AND r.type = $3${lock}`, [tenantId, id, type]);
     if (row === undefined) return undefined;
     const res = rowToResource(row);

@@ -10,8 +10,21 @@ import { RESOURCE_COLUMNS } from '../sql/plan-query.ts';
 import type { ScimResource } from '../../scim/schema/types.ts';
 import type { Member, ResourceKind } from '../../domain/resource.ts';
 import type { LoadedResource } from '../store.ts';
-import type { PgResourceRow, UserGroup } from './pg-query.ts';
 import type { Sql } from './pg-sql.ts';
+
+/** A resources row as selected by `RESOURCE_COLUMNS`. */
+export interface PgResourceRow {
+  tenant_id: string;
+  type: ResourceKind;
+  id: string;
+  data: string;
+  version: number;
+  created: string;
+  last_modified: string;
+}
+
+/** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
+export type UserGroup = { value: string; display?: string; type: 'direct' };
 
 /** The relation columns a statement of this module adds to a resource row. */
 type RelationRow = { rel_over: boolean | null; rel_ids: string[] | null; rel_types: ResourceKind[] | null; rel_texts: (string | null)[] | null };

@@ -10,23 +10,12 @@ import type { Member, ResourceKind } from '../../domain/resource.ts';
 import type { MemberPage, QueryOptions, QueryResult } from '../store.ts';
 import type { Sql } from './pg-sql.ts';
 import { runPgJob } from './pg-list.ts';
+import type { PgResourceRow, UserGroup } from './pg-list.ts';
 
 /** The per-type counter (migration 2). */
 export const TYPE_COUNT = 'SELECT n FROM resource_counts WHERE tenant_id = $1 AND type = $2';
 
-/** A resources row as selected by `RESOURCE_COLUMNS`. */
-export interface PgResourceRow {
-  tenant_id: string;
-  type: ResourceKind;
-  id: string;
-  data: string;
-  version: number;
-  created: string;
-  last_modified: string;
-}
-
-/** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
-export type UserGroup = { value: string; display?: string; type: 'direct' };
+export type { PgResourceRow, UserGroup };
 
 /** Members of each group, by group id, ordered by member id. */
 export async function loadMembers(sql: Sql, tenantId: string, groupIds: readonly string[]): Promise<Map<string, Member[]>> {

@@ -9,39 +9,47 @@
 import type { AuditEvent, AuditEventInput, AuditPage, EventPage, FeedEvent, FeedPage, FeedQuery, OutboxEvent, OutboxEventInput } from '../store.ts';
 import type { Sql } from './pg-sql.ts';
 
-const BUMP = `INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
-  ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = c.audit_seq + excluded.audit_seq, outbox_seq = c.outbox_seq + excluded.outbox_seq
-  RETURNING audit_seq, outbox_seq`;
-
-const INSERT_AUDIT = `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
-  method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
-
-const INSERT_OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload, gseq) VALUES ($1, $2, $3, $4, $5, $6, $7)';
 /**
- * The global feed counter (migration 11), bumped in the same transaction. Its row lock is
- * held until commit: writers of events queue here, so `gseq` follows commit order.
+ * Every row of a write's events in ONE statement (docs/storage.md "Round trips"): the
+ * tenant's counter upsert (`c`), then the global feed counter (migration 11, `f`, bumped
+ * only with outbox events), then the rows, numbered from what the counters returned. `f`
+ * reads `c`, so the tenant's counter row is locked before the feed row, in every
+ * transaction: the feed's row lock is held until commit, writers of events queue there and
+ * `gseq` follows commit order. The rows come as arrays, one per column, in order.
  */
-const BUMP_FEED = 'UPDATE event_feed SET gseq = gseq + $1 WHERE id = 1 RETURNING gseq';
+const APPEND = `WITH c AS (
+    INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
+    ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = c.audit_seq + excluded.audit_seq, outbox_seq = c.outbox_seq + excluded.outbox_seq
+    RETURNING audit_seq, outbox_seq),
+  f AS (UPDATE event_feed SET gseq = gseq + $3 WHERE id = 1 AND $3 > 0 AND EXISTS (SELECT 1 FROM c) RETURNING gseq),
+  a AS (INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
+      method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
+    SELECT $1, c.audit_seq - $2 + v.n, v.id, v.occurred_at, v.actor_kind, v.actor_id, v.actor_label, v.request_id, v.idp,
+      v.method, v.path, v.resource_type, v.resource_id, v.operation, v.change, v.outcome, v.status, v.normalisations
+    FROM c, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+      $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[], $19::text[]) WITH ORDINALITY
+      AS v(id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp, method, path, resource_type, resource_id, operation,
+        change, outcome, status, normalisations, n)),
+  o AS (INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload, gseq)
+    SELECT $1, c.outbox_seq - $3 + v.n, v.id, v.type, v.occurred_at, v.payload, f.gseq - $3 + v.n
+    FROM c, f, unnest($20::text[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY AS v(id, type, occurred_at, payload, n))
+  SELECT (SELECT count(*) FROM c) AS counters, (SELECT count(*) FROM f) AS feed`;
 
 /** Appends the rows; must run inside a write transaction. */
 export async function appendPgEvents(sql: Sql, tenantId: string, audit: readonly AuditEventInput[], outbox: readonly OutboxEventInput[]): Promise<void> {
   if (audit.length === 0 && outbox.length === 0) return;
-  const [last] = await sql.rows<{ audit_seq: number; outbox_seq: number }>(BUMP, [tenantId, audit.length, outbox.length]);
-  if (last === undefined) throw new Error('event counter upsert returned no row');
-  let seq = Number(last.audit_seq) - audit.length;
-  for (const a of audit) {
-    await sql.count(INSERT_AUDIT, [
-      tenantId, ++seq, a.id, a.occurredAt, a.actorKind, a.actorId, a.actorLabel, a.requestId, a.idp, a.method, a.path,
-      a.resourceType, a.resourceId, a.operation, JSON.stringify(a.change ?? null), a.outcome, a.status, JSON.stringify(a.normalisations),
-    ]);
-  }
-  if (outbox.length === 0) return;
-  seq = Number(last.outbox_seq) - outbox.length;
-  const [feed] = await sql.rows<{ gseq: number }>(BUMP_FEED, [outbox.length]);
-  if (feed === undefined) throw new Error('event feed counter row is missing (migration 11)');
-  let gseq = Number(feed.gseq) - outbox.length;
-  for (const e of outbox) await sql.count(INSERT_OUTBOX, [tenantId, ++seq, e.id, e.type, e.occurredAt, JSON.stringify(e.payload ?? null), ++gseq]);
+  const col = <T, V>(list: readonly T[], f: (x: T) => V): V[] => list.map(f);
+  const [done] = await sql.rows<{ counters: number; feed: number }>(APPEND, [
+    tenantId, audit.length, outbox.length,
+    col(audit, (a) => a.id), col(audit, (a) => a.occurredAt), col(audit, (a) => a.actorKind), col(audit, (a) => a.actorId),
+    col(audit, (a) => a.actorLabel), col(audit, (a) => a.requestId), col(audit, (a) => a.idp), col(audit, (a) => a.method),
+    col(audit, (a) => a.path), col(audit, (a) => a.resourceType), col(audit, (a) => a.resourceId), col(audit, (a) => a.operation),
+    col(audit, (a) => JSON.stringify(a.change ?? null)), col(audit, (a) => a.outcome), col(audit, (a) => a.status),
+    col(audit, (a) => JSON.stringify(a.normalisations)),
+    col(outbox, (e) => e.id), col(outbox, (e) => e.type), col(outbox, (e) => e.occurredAt), col(outbox, (e) => JSON.stringify(e.payload ?? null)),
+  ]);
+  if (Number(done?.counters ?? 0) !== 1) throw new Error('event counter upsert returned no row');
+  if (outbox.length > 0 && Number(done?.feed ?? 0) !== 1) throw new Error('event feed counter row is missing (migration 11)');
 }
 
 type AuditRow = {

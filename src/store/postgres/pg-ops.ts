@@ -14,6 +14,7 @@ import { PgPlatformRoles } from './pg-platform-roles.ts';
 import { PgPlatformUsers } from './pg-platform-users.ts';
 import { PgWebhooks } from './pg-webhooks.ts';
 import { loadGroups, loadMembers, runPgQuery } from './pg-query.ts';
+import { readPgResource } from './pg-list.ts';
 import type { PgResourceRow } from './pg-query.ts';
 import { encodeDeep } from './pg-text.ts';
 import { pgCode } from './pg-errors.ts';
@@ -59,6 +60,13 @@ export class PgOps implements StoreTx {
   readonly filterMaxCost: number;
   /** Inside a write transaction: resource reads lock the row (see `getResource`). */
   readonly #inTx: boolean;
+  /** Rows this transaction has locked (`tenant id NUL id`): a second lock of one is a wasted round trip. */
+  readonly #locked = new Set<string>();
+  /**
+   * Member counts (`tenant id NUL group id`) the last membership insert of this transaction
+   * read back in its own statement; any later member change drops them.
+   */
+  readonly #counts = new Map<string, number>();
   readonly users: PgPlatformUsers;
   readonly roles: PgPlatformRoles;
   /**
@@ -89,15 +97,6 @@ export class PgOps implements StoreTx {
     };
   }
 
-  async #writeEmails(tenantId: string, id: string, emails: readonly string[], replace: boolean): Promise<void> {
-    if (replace) await this.sql.count('DELETE FROM email_values WHERE tenant_id = $1 AND resource_id = $2', [tenantId, id]);
-    if (emails.length === 0) return;
-    await this.sql.count(
-      'INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT $1, $2, v FROM unnest($3::text[]) AS v ON CONFLICT DO NOTHING',
-      [tenantId, id, emails],
-    );
-  }
-
   /**
    * Inside a write transaction the row is read `FOR NO KEY UPDATE`: a unit of work reads
    * what it is about to change, so writers of one resource (and of one group's members)
@@ -105,70 +104,80 @@ export class PgOps implements StoreTx {
    * checks of new member rows are not blocked by it.
    */
   async getResource(tenantId: string, type: ResourceKind, id: string, opts: { withMembers: boolean; withGroups: boolean }): Promise<LoadedResource | undefined> {
-    const lock = this.#inTx ? ' FOR NO KEY UPDATE' : '';
+    // Outside a transaction: the row and its relations in one statement (one snapshot).
+    if (!this.#inTx) return readPgResource(this.sql, tenantId, type, id, opts);
+    const lock = ' FOR NO KEY UPDATE';
     const [row] = await this.sql.rows<PgResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = $1 AND r.id = $2 AND r.type = $3${lock}`, [tenantId, id, type]);
     if (row === undefined) return undefined;
+    this.#locked.add(`${tenantId}\u0000${id}`);
     const res = rowToResource(row);
     if (type === 'Group' && opts.withMembers) return { ...res, members: (await loadMembers(this.sql, tenantId, [id])).get(id) ?? [] };
     if (type === 'User' && opts.withGroups) return { ...res, groups: (await loadGroups(this.sql, tenantId, [id])).get(id) ?? [] };
     return res;
   }
 
+  /**
+   * The row, its email values and (a User) its platform row in ONE statement
+   * (docs/storage.md "Round trips"); the dependent rows are written only when the row was.
+   */
   async insertResource(r: StoredResource): Promise<void> {
     const d = this.#derived(r.type, r.data);
+    const p = platformColumns(r.data);
     // ON CONFLICT DO NOTHING covers every unique index: a duplicate (or a lost race) inserts
     // nothing and leaves the transaction usable, as a failed SQLite statement does.
-    const n = await this.sql.count(
-      `INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold, external_id)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-      [r.tenantId, r.type, r.id, JSON.stringify(r.data), d.search, r.version, canonicalTime(r.created), canonicalTime(r.lastModified), d.nameFold, d.externalId],
-    );
-    if (n === 0) throw taken(r.type);
-    await this.#writeEmails(r.tenantId, r.id, d.emails, false);
-    if (r.type === 'User') {
-      const p = platformColumns(r.data);
-      // A restore inserts the SCIM row of a hidden user again: it is visible again (SQLite migration 8).
-      await this.sql.count(
-        `INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id) VALUES ($1, $2, $3, TRUE, $4, $5, $6)
+    // A restore inserts the SCIM row of a hidden user again: it is visible again (SQLite migration 8).
+    const [row] = await this.sql.rows<{ n: number }>(
+      `WITH ins AS (INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold, external_id)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING tenant_id, id),
+       em AS (INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT ins.tenant_id, ins.id, v FROM ins, unnest($11::text[]) AS v
+         ON CONFLICT DO NOTHING),
+       pu AS (INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id)
+         SELECT ins.tenant_id, ins.id, $12, TRUE, $13, $9, $10 FROM ins WHERE $2 = 'User'
          ON CONFLICT (tenant_id, id) DO UPDATE SET hidden = NULL, deprovisioned_at = NULL,
            user_name = excluded.user_name, name_fold = excluded.name_fold, external_id = excluded.external_id,
            status = CASE WHEN platform_users.suspended_at IS NOT NULL THEN 'suspended' ELSE excluded.status END,
-           managed = platform_users.suspended_at IS NULL`,
-        [r.tenantId, r.id, p.status, p.userName, d.nameFold, d.externalId],
-      );
-    }
+           managed = platform_users.suspended_at IS NULL)
+       SELECT count(*) AS n FROM ins`,
+      [r.tenantId, r.type, r.id, JSON.stringify(r.data), d.search, r.version, canonicalTime(r.created), canonicalTime(r.lastModified), d.nameFold, d.externalId,
+        d.emails, p.status, p.userName],
+    );
+    if (Number(row?.n ?? 0) === 0) throw taken(r.type);
   }
 
+  /**
+   * The row (if still at `expectedVersion`), its email values (those no longer there deleted,
+   * the new ones inserted) and (a User) its platform row in ONE statement.
+   */
   async updateResource(r: StoredResource, expectedVersion: number): Promise<boolean> {
     const d = this.#derived(r.type, r.data);
+    const p = platformColumns(r.data);
     let n: number;
     try {
-      n = await this.sql.count(
-        `UPDATE resources SET data = $1, search = $2::jsonb, version = $3, last_modified = $4, name_fold = $5, external_id = $6
-         WHERE tenant_id = $7 AND type = $8 AND id = $9 AND version = $10`,
-        [JSON.stringify(r.data), d.search, r.version, canonicalTime(r.lastModified), d.nameFold, d.externalId, r.tenantId, r.type, r.id, expectedVersion],
+      const [row] = await this.sql.rows<{ n: number }>(
+        `WITH up AS (UPDATE resources SET data = $1, search = $2::jsonb, version = $3, last_modified = $4, name_fold = $5, external_id = $6
+           WHERE tenant_id = $7 AND type = $8 AND id = $9 AND version = $10 RETURNING tenant_id, id),
+         del AS (DELETE FROM email_values e USING up WHERE e.tenant_id = up.tenant_id AND e.resource_id = up.id AND NOT (e.value_fold = ANY($11::text[]))),
+         em AS (INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT up.tenant_id, up.id, v FROM up, unnest($11::text[]) AS v
+           ON CONFLICT DO NOTHING),
+         pu AS (UPDATE platform_users pl SET user_name = $12, name_fold = $5, external_id = $6,
+             status = CASE WHEN pl.suspended_at IS NOT NULL THEN 'suspended' ELSE $13 END, managed = pl.suspended_at IS NULL
+           FROM up WHERE $8 = 'User' AND pl.tenant_id = up.tenant_id AND pl.id = up.id)
+         SELECT count(*) AS n FROM up`,
+        [JSON.stringify(r.data), d.search, r.version, canonicalTime(r.lastModified), d.nameFold, d.externalId, r.tenantId, r.type, r.id, expectedVersion,
+          d.emails, p.userName, p.status],
       );
+      n = Number(row?.n ?? 0);
     } catch (e) {
       if (pgCode(e) === '23505') throw taken(r.type);
       throw e;
     }
-    if (n !== 1) return false;
-    await this.#writeEmails(r.tenantId, r.id, d.emails, true);
-    if (r.type === 'User') {
-      const p = platformColumns(r.data);
-      await this.sql.count(
-        `UPDATE platform_users SET user_name = $3, name_fold = $4, external_id = $5,
-           status = CASE WHEN suspended_at IS NOT NULL THEN 'suspended' ELSE $6 END, managed = suspended_at IS NULL
-         WHERE tenant_id = $1 AND id = $2`,
-        [r.tenantId, r.id, p.userName, d.nameFold, d.externalId, p.status],
-      );
-    }
-    return true;
+    return n === 1;
   }
 
   async deleteResource(tenantId: string, type: ResourceKind, id: string): Promise<boolean> {
     // ON DELETE CASCADE removes its member rows (as group and as member) and email values.
     const n = await this.sql.count('DELETE FROM resources WHERE tenant_id = $1 AND type = $2 AND id = $3', [tenantId, type, id]);
+    this.#counts.clear(); // its member rows went with it, in any group
     // A hidden user keeps its platform row; any other deleted User loses it (SQLite migration 8).
     if (n > 0 && type === 'User') await this.sql.count('DELETE FROM platform_users WHERE tenant_id = $1 AND id = $2 AND hidden IS NULL', [tenantId, id]);
     return n > 0;
@@ -186,11 +195,18 @@ export class PgOps implements StoreTx {
   async #membership(tenantId: string, groupId: string, delta: MembershipDelta): Promise<MembershipChange> {
     // The group's row lock orders concurrent membership changes of one group across
     // processes: a `replace` reads the member list it diffs against under the lock.
-    await this.sql.rows('SELECT 1 FROM resources WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE', [tenantId, groupId]);
+    // A unit of work that read the group in this transaction holds the lock already.
+    const key = `${tenantId}\u0000${groupId}`;
+    if (!this.#locked.has(key)) {
+      const found = await this.sql.rows('SELECT 1 FROM resources WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE', [tenantId, groupId]);
+      if (found.length > 0) this.#locked.add(key);
+    }
     const added: string[] = [];
     const removed: string[] = [];
+    this.#counts.delete(key);
     const remove = async (ids: readonly string[]): Promise<void> => {
       if (ids.length === 0) return;
+      this.#counts.delete(key);
       const rows = await this.sql.rows<{ member_id: string }>(
         'DELETE FROM members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::text[]) RETURNING member_id', [tenantId, groupId, ids],
       );
@@ -199,12 +215,17 @@ export class PgOps implements StoreTx {
     const insert = async (ms: readonly Member[]): Promise<void> => {
       if (ms.length === 0) return;
       // One statement for the batch, in the given order; existing members insert nothing.
-      const rows = await this.sql.rows<{ member_id: string }>(
-        `INSERT INTO members (tenant_id, group_id, member_id, member_type, display, display_fold)
-         SELECT $1, $2, m.id, m.type, m.display, m.fold FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(id, type, display, fold, n)
-         ORDER BY m.n ON CONFLICT DO NOTHING RETURNING member_id`,
+      // It reads the group's count as its snapshot has it (the statement trigger adds the
+      // inserted rows after it): the size check (`memberCount`) needs no statement of its own.
+      const rows = await this.sql.rows<{ member_id: string; was: number | null }>(
+        `WITH ins AS (INSERT INTO members (tenant_id, group_id, member_id, member_type, display, display_fold)
+           SELECT $1, $2, m.id, m.type, m.display, m.fold FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(id, type, display, fold, n)
+           ORDER BY m.n ON CONFLICT DO NOTHING RETURNING member_id)
+         SELECT ins.member_id, (SELECT c.n FROM member_counts c WHERE c.tenant_id = $1 AND c.group_id = $2) AS was FROM ins`,
         [tenantId, groupId, ms.map((m) => m.value), ms.map((m) => m.type), ms.map((m) => m.display ?? null), ms.map((m) => (m.display === undefined ? null : foldCase(m.display)))],
       );
+      this.#counts.delete(key);
+      if (rows[0] !== undefined) this.#counts.set(key, Number(rows[0].was ?? 0) + rows.length);
       const got = new Set(rows.map((r) => r.member_id));
       for (const m of ms) if (got.delete(m.value)) added.push(m.value);
     };
@@ -221,6 +242,8 @@ export class PgOps implements StoreTx {
   }
 
   async memberCount(tenantId: string, groupId: string): Promise<number> {
+    const known = this.#counts.get(`${tenantId}\u0000${groupId}`);
+    if (known !== undefined) return known;
     const [row] = await this.sql.rows<{ n: number }>('SELECT n FROM member_counts WHERE tenant_id = $1 AND group_id = $2', [tenantId, groupId]);
     return Number(row?.n ?? 0);
   }

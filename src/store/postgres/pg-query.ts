@@ -5,28 +5,17 @@
  */
 import { postgresDialect } from '../sql/dialect.ts';
 import { finishQuery, planSqlQuery } from '../sql/plan-query.ts';
-import type { JobResource, JobResult, QueryJob } from '../sql/plan-query.ts';
 import type { SchemaRegistry, ScimResource } from '../../scim/schema/types.ts';
 import type { Member, ResourceKind } from '../../domain/resource.ts';
 import type { MemberPage, QueryOptions, QueryResult } from '../store.ts';
 import type { Sql } from './pg-sql.ts';
+import { runPgJob } from './pg-list.ts';
+import type { PgResourceRow, UserGroup } from './pg-list.ts';
 
 /** The per-type counter (migration 2). */
 export const TYPE_COUNT = 'SELECT n FROM resource_counts WHERE tenant_id = $1 AND type = $2';
 
-/** A resources row as selected by `RESOURCE_COLUMNS`. */
-export interface PgResourceRow {
-  tenant_id: string;
-  type: ResourceKind;
-  id: string;
-  data: string;
-  version: number;
-  created: string;
-  last_modified: string;
-}
-
-/** Groups of a user as LoadedResource.groups renders them (RFC 7643 §4.1.2, direct only). */
-export type UserGroup = { value: string; display?: string; type: 'direct' };
+export type { PgResourceRow, UserGroup };
 
 /** Members of each group, by group id, ordered by member id. */
 export async function loadMembers(sql: Sql, tenantId: string, groupIds: readonly string[]): Promise<Map<string, Member[]>> {
@@ -58,58 +47,16 @@ export async function loadGroups(sql: Sql, tenantId: string, memberIds: readonly
   return out;
 }
 
-async function attachRelations(sql: Sql, job: QueryJob, page: JobResource<ScimResource>[]): Promise<JobResource<ScimResource>[]> {
-  const { tenantId } = job;
-  const ids = page.map((r) => r.id);
-  const max = job.maxRelations;
-  if (ids.length === 0) return page;
-  if (job.withMembers) {
-    // Groups past the bound are left without `members`: their rows are never read (member_counts, migration 4).
-    const over = max === undefined ? new Set<string>() : new Set((await sql.rows<{ group_id: string }>(
-      'SELECT group_id FROM member_counts WHERE tenant_id = $1 AND group_id = ANY($2::text[]) AND n > $3', [tenantId, ids, max],
-    )).map((r) => r.group_id));
-    const members = await loadMembers(sql, tenantId, ids.filter((id) => !over.has(id)));
-    return page.map((r) => (over.has(r.id) ? r : { ...r, members: members.get(r.id) ?? [] }));
-  }
-  if (job.withGroups) {
-    // A probe that steps at most `max` + 1 index entries per user.
-    const over = max === undefined ? new Set<string>() : new Set((await sql.rows<{ id: string }>(
-      'SELECT u.id FROM unnest($2::text[]) AS u(id) WHERE EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = $1 AND m.member_id = u.id OFFSET $3 LIMIT 1)',
-      [tenantId, ids, max],
-    )).map((r) => r.id));
-    const groups = await loadGroups(sql, tenantId, ids.filter((id) => !over.has(id)));
-    return page.map((r) => (over.has(r.id) ? r : { ...r, groups: groups.get(r.id) ?? [] }));
-  }
-  return page;
-}
-
-async function runJob(sql: Sql, job: QueryJob): Promise<JobResult> {
-  const countAll = async (): Promise<number> => {
-    const rows = await sql.rows<{ n: number }>(job.count.sql, job.count.params, job.count.fixed);
-    return Number(rows[0]?.n ?? 0);
-  };
-  if (job.page === undefined) return { totalResults: await countAll(), resources: [] };
-  const rows = await sql.rows<PgResourceRow & { sort_key?: unknown }>(job.page.sql, job.page.params, false);
-  if (job.reverse) rows.reverse();
-  // A page that is not full ends the result set: offset + rows is the total, no COUNT.
-  const total = !job.keyset && rows.length < job.limit && (rows.length > 0 || job.offset === 0) ? job.offset + rows.length : await countAll();
-  const resources = rows.map((row): JobResource<ScimResource> => {
-    const r = { tenantId: row.tenant_id, type: row.type, id: row.id, data: JSON.parse(row.data) as ScimResource, version: row.version, created: row.created, lastModified: row.last_modified };
-    return row.sort_key !== undefined ? { ...r, sortKey: row.sort_key } : r;
-  });
-  return { totalResults: total, resources: await attachRelations(sql, job, resources) };
-}
-
 /** What a query is compiled with on this store. */
 export interface PgQuerySettings {
   readonly registry: SchemaRegistry;
   readonly filterMaxCost: number;
 }
 
-/** `StoreTx.query` on one connection; the caller holds the snapshot (a transaction). */
+/** `StoreTx.query` in one statement (`pg-list.ts`): it needs no snapshot transaction. */
 export async function runPgQuery(sql: Sql, settings: PgQuerySettings, tenantId: string, type: ResourceKind, opts: QueryOptions): Promise<QueryResult> {
   const plan = planSqlQuery({ dialect: postgresDialect, registry: settings.registry, filterMaxCost: settings.filterMaxCost, typeCountSql: TYPE_COUNT }, tenantId, type, opts);
-  return finishQuery(plan, await runJob(sql, plan.job));
+  return finishQuery(plan, await runPgJob(sql, plan.job));
 }
 
 /** A keyset page of a group's members with its version (`Store.readMembers`); run it in one snapshot. */

@@ -26,6 +26,12 @@ export const WRITE = 'BEGIN ISOLATION LEVEL READ COMMITTED';
  * Waiting for another transaction's row lock stays bounded by `--query-timeout`.
  */
 export const WRITE_STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * A write's BEGIN with its bounds, sent as one text: a wait for a row lock keeps the read
+ * bound (`--query-timeout`, as lock_timeout); its statements get the longer write bound.
+ */
+const WRITE_BEGIN = `BEGIN; SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
+  set_config('statement_timeout', '${WRITE_STATEMENT_TIMEOUT_MS}', true)`;
 /** The BEGIN of a consistent read: one snapshot for every statement. */
 export const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
@@ -94,13 +100,9 @@ export class PgSessions {
     client.on('error', onError);
     let result: T;
     try {
-      await client.query(begin);
-      // A write's wait for a row lock keeps the read bound (`--query-timeout`, as lock_timeout);
-      // its statements get the longer write bound.
-      if (write) {
-        await client.query(`SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
-          set_config('statement_timeout', '${WRITE_STATEMENT_TIMEOUT_MS}', true)`);
-      }
+      // One round trip (docs/storage.md "Round trips"): a write's BEGIN and its bounds travel
+      // as one simple-protocol text (no parameters).
+      await client.query(write ? WRITE_BEGIN : begin);
       result = await fn(sqlOf(client));
       await client.query('COMMIT');
     } catch (e) {

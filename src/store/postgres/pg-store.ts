@@ -193,11 +193,8 @@ class PgStoreImpl implements PgStore {
   getResource: StoreTx['getResource'] = (...a) => this.#read((o) => o.getResource(...a));
   existingIds: StoreTx['existingIds'] = (...a) => this.#read((o) => o.existingIds(...a));
   memberCount: StoreTx['memberCount'] = (...a) => this.#read((o) => o.memberCount(...a));
-  // One snapshot for the count, the page and its relations (as SQLite's deferred transaction).
-  query: StoreTx['query'] = async (t, type, opts) => {
-    this.#open();
-    return this.#retrying(() => this.#sessions.run(SNAPSHOT, (sql) => new PgOps(sql, this.#registry, this.#filterMaxCost, false).query(t, type, opts)));
-  };
+  // One statement for the count, the page and its relations: one snapshot (pg-list.ts).
+  query: StoreTx['query'] = (...a) => this.#read((o) => o.query(...a));
   insertResource: StoreTx['insertResource'] = (...a) => this.#writeOps((o) => o.insertResource(...a));
   updateResource: StoreTx['updateResource'] = (...a) => this.#writeOps((o) => o.updateResource(...a));
   deleteResource: StoreTx['deleteResource'] = (...a) => this.#writeOps((o) => o.deleteResource(...a));

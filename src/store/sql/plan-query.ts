@@ -34,7 +34,12 @@ export interface QueryJob {
   readonly tenantId: string;
   readonly type: ResourceKind;
   /** The page statement; absent when only `totalResults` is asked (`count=0`). */
-  readonly page?: { readonly sql: string; readonly params: unknown[] };
+  readonly page?: {
+    readonly sql: string;
+    readonly params: unknown[];
+    /** The page's ORDER BY over its own output columns (`id`, `sort_key`), for a statement that wraps it. */
+    readonly order: string;
+  };
   /** The COUNT statement (`fixed`: code SQL, the per-type counter). */
   readonly count: { readonly sql: string; readonly params: unknown[]; readonly fixed: boolean };
   readonly limit: number;
@@ -140,7 +145,8 @@ export function planSqlQuery(settings: PlanSettings, tenantId: string, type: Res
   const offset = ks === undefined ? Math.max(0, Math.floor(opts.startIndex) - 1) : 0;
   // LIMIT and OFFSET are parameters: every page of one filter shares one statement.
   const sql = `SELECT ${RESOURCE_COLUMNS}${key !== undefined ? `, (${key}) AS sort_key` : ''} FROM resources r WHERE ${where}${seek} ORDER BY ${orderBy} LIMIT ${params.add(count)} OFFSET ${params.add(offset)}`;
-  return { job: { ...base, page: { sql, params: [...params.values] }, offset, reverse }, cost: meter.spent, ...(sort !== undefined ? { sort } : {}) };
+  const order = key === undefined ? `id ${dir}` : `sort_key IS NULL ${dir}, sort_key ${dir}, id ${dir}`;
+  return { job: { ...base, page: { sql, params: [...params.values], order }, offset, reverse }, cost: meter.spent, ...(sort !== undefined ? { sort } : {}) };
 }
 
 /** The QueryResult of a job's answer: sort keys decoded into `sortValue`. */

@@ -30,7 +30,7 @@ export const WRITE_STATEMENT_TIMEOUT_MS = 30_000;
  * A write's BEGIN with its bounds, sent as one text: a wait for a row lock keeps the read
  * bound (`--query-timeout`, as lock_timeout); its statements get the longer write bound.
  */
-const WRITE_BEGIN = `BEGIN; SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
+const WRITE_BEGIN = `${WRITE}; SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
   set_config('statement_timeout', '${WRITE_STATEMENT_TIMEOUT_MS}', true)`;
 /** The BEGIN of a consistent read: one snapshot for every statement. */
 export const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';

@@ -14,9 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LdTenant } from './ld-seed.ts';
 import { percentile } from './ld-traffic.ts';
 import type { ServerProc } from './servers.ts';
+
+/** LD-4's pace: 50 requests/s, half the default `--tenant-rate-limit`. */
+const TEST_CONNECTION_INTERVAL_MS = 20;
 
 /** One walk through a resource type. */
 export interface WalkResult {
@@ -168,7 +172,12 @@ export async function runTestConnection(servers: readonly ServerProc[], t: LdTen
   const statuses: Record<string, number> = {};
   const samples: string[] = [];
   let wrong = 0;
+  const started = performance.now();
   for (let i = 0; i < requests; i++) {
+    // Test Connection is one request now and then: paced at half the default per-tenant rate
+    // (`--tenant-rate-limit` 100/s), so the limit, which is right to refuse a burst, is not measured.
+    const wait = started + i * TEST_CONNECTION_INTERVAL_MS - performance.now();
+    if (wait > 0) await sleep(wait);
     const s = servers[i % servers.length]!;
     const filter = encodeURIComponent(`userName eq "${randomUUID()}"`).replace(/%20/g, '+');
     const r = await get(s, t.apiKey, `/scim/v2/${t.tenantId}/Users?filter=${filter}`);

@@ -6,7 +6,9 @@
  * transactions (a `REPEATABLE READ READ ONLY` snapshot for a list, `BEGIN` + the
  * statement bounds for a write) and the same prepared/unprepared choice (the store's fixed
  * statements are named, the compiled page query is not). Re-record it whenever the store's
- * SQL changes, or the ratio stops being honest.
+ * SQL changes, or the ratio stops being honest. It was recorded before the store's
+ * round-trip cuts (docs/storage.md "Round trips") and still sends the older, longer
+ * sequences: until it is re-recorded its ratios are upper bounds (docs/benchmark.md).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';

@@ -2,16 +2,16 @@
  * The database work of the bare PostgreSQL ceiling (`bench/ceiling-pg.ts`), statement for
  * statement what Roster's PostgreSQL store runs for each benchmarked request
  * (`src/store/postgres/pg-store.ts`, `pg-ops.ts`, `pg-query.ts`, `pg-events.ts`,
- * `pg-session.ts`; docs/benchmark.md "PostgreSQL"): the same SQL text, the same
- * transactions (a `REPEATABLE READ READ ONLY` snapshot for a list, `BEGIN` + the
- * statement bounds for a write) and the same prepared/unprepared choice (the store's fixed
+ * `pg-session.ts`, `pg-list.ts`; docs/benchmark.md "PostgreSQL"): the same SQL text, the same
+ * transactions (none for a list, which is one statement; a write's BEGIN with its
+ * statement bounds as one text) and the same prepared/unprepared choice (the store's fixed
  * statements are named, the compiled page query is not). Re-record it whenever the store's
- * SQL changes, or the ratio stops being honest. It was recorded before the store's
- * round-trip cuts (docs/storage.md "Round trips") and still sends the older, longer
- * sequences: until it is re-recorded its ratios are upper bounds (docs/benchmark.md).
+ * SQL changes, or the ratio stops being honest (last recorded after the store's round-trip
+ * cuts, docs/storage.md "Round trips": a lookup 2 statements, a member add 10, a POST 6).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { searchOf } from './ceiling-shared.ts';
 
 /** A resources row as the ceiling reads it (`data` is the stored JSON text). */
 export type Row = { id: string; data: string; version: number; created: string; last_modified: string };
@@ -19,49 +19,78 @@ export type Row = { id: string; data: string; version: number; created: string; 
 export type GroupOfUser = { member_id: string; group_id: string; data: string };
 
 const COLS = 'r.tenant_id, r.type, r.id, r.data, r.version, r.created, r.last_modified';
-// The list page as src/store/sql/plan-query.ts compiles it for these three shapes (no row guard on PostgreSQL).
-const PAGE = `SELECT ${COLS} FROM resources r WHERE r.tenant_id = $1 AND r.type = $2 ORDER BY r.id ASC LIMIT $3 OFFSET $4`;
-const AFTER = `SELECT ${COLS} FROM resources r WHERE r.tenant_id = $1 AND r.type = $2 AND r.id > $3 ORDER BY r.id ASC LIMIT $4 OFFSET $5`;
-const BY_NAME = `SELECT ${COLS} FROM resources r WHERE r.tenant_id = $1 AND r.type = $2 AND (r.name_fold IS NOT NULL AND r.name_fold = $3) ORDER BY r.id ASC LIMIT $4 OFFSET $5`;
-const COUNT_NAME = 'SELECT COUNT(*) AS n FROM resources r WHERE r.tenant_id = $1 AND r.type = $2 AND (r.name_fold IS NOT NULL AND r.name_fold = $3)';
+/**
+ * A list page as the store sends it (pg-list.ts): the page, its users' groups and, only when
+ * the page does not tell it, the total, in ONE statement. `where` is the page's own condition
+ * after tenant and type, `count` the COUNT the store compiles for it; the parameters follow
+ * the page's own: keyset flag, limit, offset, the relations bound.
+ */
+const listStatement = (where: string, first: number, count: string): string => {
+  const p = (i: number): string => `$${first + i}`;
+  return `WITH page AS MATERIALIZED (SELECT ${COLS} FROM resources r WHERE r.tenant_id = $1 AND r.type = $2${where} ORDER BY r.id ASC LIMIT ${p(0)} OFFSET ${p(1)})
+    SELECT p.*, o.rel_over, rel.rel_ids, rel.rel_types, rel.rel_texts, CASE WHEN ${p(2)}::boolean OR NOT ((SELECT count(*) FROM page) < ${p(3)}::int AND ((SELECT count(*) FROM page) > 0 OR ${p(4)}::int = 0)) THEN coalesce((${count}), 0) END AS total_n
+    FROM (SELECT 1) AS one(x) LEFT JOIN page p ON TRUE LEFT JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM members mo WHERE mo.tenant_id = p.tenant_id AND mo.member_id = p.id OFFSET ${p(5)}::int LIMIT 1) AS rel_over) o ON TRUE LEFT JOIN LATERAL (SELECT array_agg(m.group_id ORDER BY m.group_id) AS rel_ids, NULL::text[] AS rel_types, array_agg(g.data ORDER BY m.group_id) AS rel_texts
+       FROM members m JOIN resources g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+       WHERE m.tenant_id = p.tenant_id AND m.member_id = p.id AND NOT o.rel_over) rel ON TRUE ORDER BY id ASC`;
+};
 const TYPE_COUNT = 'SELECT n FROM resource_counts WHERE tenant_id = $1 AND type = $2';
-const USERS_OVER = 'SELECT u.id FROM unnest($2::text[]) AS u(id) WHERE EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = $1 AND m.member_id = u.id OFFSET $3 LIMIT 1)';
-const GROUPS_OF = `SELECT m.member_id, m.group_id, g.data FROM members m JOIN resources g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-     WHERE m.tenant_id = $1 AND m.member_id = ANY($2::text[]) ORDER BY m.member_id, m.group_id`;
+const PAGE = listStatement('', 3, TYPE_COUNT);
+const AFTER = listStatement(' AND r.id > $3', 4, TYPE_COUNT);
+const BY_NAME = listStatement(' AND (r.name_fold IS NOT NULL AND r.name_fold = $3)', 4,
+  'SELECT COUNT(*) AS n FROM resources r WHERE r.tenant_id = $1 AND r.type = $2 AND (r.name_fold IS NOT NULL AND r.name_fold = $3)');
 
-const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
-// A write's statement bounds (pg-session.ts): one more round trip per write transaction.
-const BOUNDS = `SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
-          set_config('statement_timeout', '30000', true)`;
+// A write's BEGIN with its statement bounds, one text (pg-session.ts).
+const WRITE_BEGIN = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config('lock_timeout', current_setting('statement_timeout'), true),
+  set_config('statement_timeout', '30000', true)`;
 const HIDDEN = 'SELECT id, hidden FROM platform_users WHERE tenant_id = $1 AND external_id = $2 AND hidden IS NOT NULL ORDER BY deprovisioned_at DESC NULLS LAST LIMIT 1';
-const INSERT = `INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold, external_id)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`;
-const EMAILS = 'INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT $1, $2, v FROM unnest($3::text[]) AS v ON CONFLICT DO NOTHING';
-const PLATFORM_USER = `INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id) VALUES ($1, $2, $3, TRUE, $4, $5, $6)
+// The resource row, its email values and its platform row in one statement (pg-ops.ts insertResource).
+const INSERT = `WITH ins AS (INSERT INTO resources (tenant_id, type, id, data, search, version, created, last_modified, name_fold, external_id)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING tenant_id, id),
+       em AS (INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT ins.tenant_id, ins.id, v FROM ins, unnest($11::text[]) AS v
+         ON CONFLICT DO NOTHING),
+       pu AS (INSERT INTO platform_users (tenant_id, id, status, managed, user_name, name_fold, external_id)
+         SELECT ins.tenant_id, ins.id, $12, TRUE, $13, $9, $10 FROM ins WHERE $2 = 'User'
          ON CONFLICT (tenant_id, id) DO UPDATE SET hidden = NULL, deprovisioned_at = NULL,
            user_name = excluded.user_name, name_fold = excluded.name_fold, external_id = excluded.external_id,
            status = CASE WHEN platform_users.suspended_at IS NOT NULL THEN 'suspended' ELSE excluded.status END,
-           managed = platform_users.suspended_at IS NULL`;
-const PLATFORM_USER_ROW = 'SELECT id, user_name, external_id, status, managed, suspended_at, deprovisioned_at FROM platform_users WHERE tenant_id = $1 AND id = $2';
+           managed = platform_users.suspended_at IS NULL)
+       SELECT count(*) AS n FROM ins`;
 const BY_ID = `SELECT ${COLS} FROM resources r WHERE r.tenant_id = $1 AND r.id = $2 AND r.type = $3`;
 const PLATFORM_ROLE = 'SELECT 1 FROM platform_roles WHERE tenant_id = $1 AND id = $2';
 const EXISTING = 'SELECT id, type FROM resources WHERE tenant_id = $1 AND id = ANY($2::text[])';
-const GROUP_LOCK = 'SELECT 1 FROM resources WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE';
-const ADD_MEMBERS = `INSERT INTO members (tenant_id, group_id, member_id, member_type, display, display_fold)
-         SELECT $1, $2, m.id, m.type, m.display, m.fold FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(id, type, display, fold, n)
-         ORDER BY m.n ON CONFLICT DO NOTHING RETURNING member_id`;
-const MEMBER_COUNT = 'SELECT n FROM member_counts WHERE tenant_id = $1 AND group_id = $2';
-const UPDATE = `UPDATE resources SET data = $1, search = $2::jsonb, version = $3, last_modified = $4, name_fold = $5, external_id = $6
-         WHERE tenant_id = $7 AND type = $8 AND id = $9 AND version = $10`;
-const CLEAR_EMAILS = 'DELETE FROM email_values WHERE tenant_id = $1 AND resource_id = $2';
-const BUMP = `INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
-  ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = c.audit_seq + excluded.audit_seq, outbox_seq = c.outbox_seq + excluded.outbox_seq
-  RETURNING audit_seq, outbox_seq`;
-const AUDIT = `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
-  method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
-const BUMP_FEED = 'UPDATE event_feed SET gseq = gseq + $1 WHERE id = 1 RETURNING gseq';
-const OUTBOX = 'INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload, gseq) VALUES ($1, $2, $3, $4, $5, $6, $7)';
+// The member rows and the group's size as the statement's snapshot has it (pg-ops.ts #membership).
+const ADD_MEMBERS = `WITH ins AS (INSERT INTO members (tenant_id, group_id, member_id, member_type, display, display_fold)
+           SELECT $1, $2, m.id, m.type, m.display, m.fold FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(id, type, display, fold, n)
+           ORDER BY m.n ON CONFLICT DO NOTHING RETURNING member_id)
+         SELECT ins.member_id, (SELECT c.n FROM member_counts c WHERE c.tenant_id = $1 AND c.group_id = $2) AS was FROM ins`;
+// The row, its email values and its platform row in one statement (pg-ops.ts updateResource).
+const UPDATE = `WITH up AS (UPDATE resources SET data = $1, search = $2::jsonb, version = $3, last_modified = $4, name_fold = $5, external_id = $6
+           WHERE tenant_id = $7 AND type = $8 AND id = $9 AND version = $10 RETURNING tenant_id, id),
+         del AS (DELETE FROM email_values e USING up WHERE e.tenant_id = up.tenant_id AND e.resource_id = up.id AND NOT (e.value_fold = ANY($11::text[]))),
+         em AS (INSERT INTO email_values (tenant_id, resource_id, value_fold) SELECT up.tenant_id, up.id, v FROM up, unnest($11::text[]) AS v
+           ON CONFLICT DO NOTHING),
+         pu AS (UPDATE platform_users pl SET user_name = $12, name_fold = $5, external_id = $6,
+             status = CASE WHEN pl.suspended_at IS NOT NULL THEN 'suspended' ELSE $13 END, managed = pl.suspended_at IS NULL
+           FROM up WHERE $8 = 'User' AND pl.tenant_id = up.tenant_id AND pl.id = up.id)
+         SELECT count(*) AS n FROM up`;
+// A write's audit rows and outbox events with both counters, in one statement (pg-events.ts).
+const APPEND = `WITH c AS (
+    INSERT INTO event_counters AS c (tenant_id, audit_seq, outbox_seq) VALUES ($1, $2, $3)
+    ON CONFLICT (tenant_id) DO UPDATE SET audit_seq = c.audit_seq + excluded.audit_seq, outbox_seq = c.outbox_seq + excluded.outbox_seq
+    RETURNING audit_seq, outbox_seq),
+  f AS (UPDATE event_feed SET gseq = gseq + $3 WHERE id = 1 AND $3 > 0 AND EXISTS (SELECT 1 FROM c) RETURNING gseq),
+  a AS (INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp,
+      method, path, resource_type, resource_id, operation, change, outcome, status, normalisations)
+    SELECT $1, c.audit_seq - $2 + v.n, v.id, v.occurred_at, v.actor_kind, v.actor_id, v.actor_label, v.request_id, v.idp,
+      v.method, v.path, v.resource_type, v.resource_id, v.operation, v.change, v.outcome, v.status, v.normalisations
+    FROM c, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+      $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[], $19::text[]) WITH ORDINALITY
+      AS v(id, occurred_at, actor_kind, actor_id, actor_label, request_id, idp, method, path, resource_type, resource_id, operation,
+        change, outcome, status, normalisations, n)),
+  o AS (INSERT INTO outbox_events (tenant_id, seq, id, type, occurred_at, payload, gseq)
+    SELECT $1, c.outbox_seq - $3 + v.n, v.id, v.type, v.occurred_at, v.payload, f.gseq - $3 + v.n
+    FROM c, f, unnest($20::text[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY AS v(id, type, occurred_at, payload, n))
+  SELECT (SELECT count(*) FROM c) AS counters, (SELECT count(*) FROM f) AS feed`;
 
 /** The key lookup Roster runs on every request (`findApiKeyWithTenant`). */
 export const KEY = `SELECT k.id, k.tenant_id, k.digest, k.last4, k.created_at, k.expires_at, k.last_used_at, t.name AS t_name, t.idp AS t_idp, t.created_at AS t_created_at
@@ -89,12 +118,11 @@ export function openPool(url: string): pg.Pool {
   return pool;
 }
 
-/** Runs `fn` in one transaction opened by `begin` (a snapshot, or a write with its bounds); ROLLBACK on failure. */
-async function inTx<T>(pool: pg.Pool, write: boolean, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Runs `fn` in one write transaction (its BEGIN and bounds one text); ROLLBACK on failure. */
+async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query(write ? 'BEGIN' : SNAPSHOT);
-    if (write) await c.query(BOUNDS);
+    await c.query(WRITE_BEGIN);
     const out = await fn(c);
     await c.query('COMMIT');
     return out;
@@ -113,49 +141,33 @@ export interface ListPage {
   readonly total: number;
 }
 
-/** The relations of a page's users (pg-query.ts attachRelations): the bound probe, then their groups. */
-async function groupsOf(c: pg.PoolClient, tenant: string, rows: readonly Row[]): Promise<Map<string, GroupOfUser[]>> {
-  const by = new Map<string, GroupOfUser[]>();
-  if (rows.length === 0) return by;
-  const ids = rows.map((r) => r.id);
-  const over = new Set((await run<{ id: string }>(c, USERS_OVER, [tenant, ids, 1000])).rows.map((r) => r.id));
-  const { rows: gs } = await run<GroupOfUser>(c, GROUPS_OF, [tenant, ids.filter((id) => !over.has(id))]);
-  for (const g of gs) (by.get(g.member_id) ?? by.set(g.member_id, []).get(g.member_id))?.push(g);
-  return by;
-}
+type ListRow = Row & { rel_over: boolean | null; rel_ids: string[] | null; rel_texts: string[] | null; total_n: number | null };
 
 /**
- * A `GET /Users` page in one read snapshot, as Roster's store runs it: the page; then the
- * total (the `resource_counts` row unfiltered, or no COUNT when a filtered page is not
- * full); then the page's groups. `after` is a keyset page (`''` the first one).
+ * A `GET /Users` page as Roster's store runs it: one statement with the page, its users'
+ * groups and (when the page does not tell it) the total. `after` is a keyset page (`''` the
+ * first one, which is a plain page of one more row).
  */
-export function listUsers(pool: pg.Pool, tenant: string, q: { name?: string; count: number; startIndex: number; after?: string }): Promise<ListPage> {
-  return inTx(pool, false, async (c) => {
-    if (q.name !== undefined) {
-      const { rows } = await runUnnamed<Row>(c, BY_NAME, [tenant, 'User', q.name, q.count, 0]);
-      const total = rows.length < q.count ? rows.length : Number((await runUnnamed<{ n: number }>(c, COUNT_NAME, [tenant, 'User', q.name])).rows[0]?.n ?? 0);
-      return { rows, total, groups: await groupsOf(c, tenant, rows) };
-    }
-    const keyset = q.after !== undefined;
-    const limit = keyset ? q.count + 1 : q.count;
-    const { rows } = q.after === undefined || q.after === ''
-      ? await runUnnamed<Row>(c, PAGE, [tenant, 'User', limit, keyset ? 0 : q.startIndex - 1])
-      : await runUnnamed<Row>(c, AFTER, [tenant, 'User', q.after, limit, 0]);
-    const total = Number((await run<{ n: number }>(c, TYPE_COUNT, [tenant, 'User'])).rows[0]?.n ?? 0);
-    return { rows, total, groups: await groupsOf(c, tenant, rows) };
-  });
+export async function listUsers(pool: pg.Pool, tenant: string, q: { name?: string; count: number; startIndex: number; after?: string }): Promise<ListPage> {
+  const keyset = q.after !== undefined && q.after !== '';
+  const limit = q.after !== undefined ? q.count + 1 : q.count;
+  const offset = q.after !== undefined || q.name !== undefined ? 0 : q.startIndex - 1;
+  const tail = [keyset, limit, offset, 1000];
+  const { rows: got } = q.name !== undefined
+    ? await runUnnamed<ListRow>(pool, BY_NAME, [tenant, 'User', q.name, limit, offset, ...tail])
+    : keyset
+      ? await runUnnamed<ListRow>(pool, AFTER, [tenant, 'User', q.after, limit, offset, ...tail])
+      : await runUnnamed<ListRow>(pool, PAGE, [tenant, 'User', limit, offset, ...tail]);
+  const rows = got.filter((r) => r.id !== null);
+  const groups = new Map<string, GroupOfUser[]>();
+  for (const r of rows) {
+    if (r.rel_over === true || r.rel_ids === null) continue;
+    groups.set(r.id, r.rel_ids.map((g, i) => ({ member_id: r.id, group_id: g, data: r.rel_texts?.[i] ?? '{}' })));
+  }
+  const total = got[0]?.total_n;
+  return { rows, groups, total: total === null || total === undefined ? offset + rows.length : Number(total) };
 }
 
-/** The search document: caseExact=false strings folded (lower-case suffices for the bench's ASCII data), as bench/ceiling.ts. */
-export function searchOf(data: Record<string, unknown>): Record<string, unknown> {
-  const fold = (v: unknown, key: string): unknown => {
-    if (typeof v === 'string') return key === 'externalId' ? v : v.toLowerCase();
-    if (Array.isArray(v)) return v.map((x) => fold(x, key));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fold(x, k)]));
-    return v;
-  };
-  return fold(data, '') as Record<string, unknown>;
-}
 
 /** Who made a change, as the audit row names the API key (docs/audit.md). */
 export interface Actor {
@@ -164,21 +176,19 @@ export interface Actor {
 
 type Event = { method: string; path: string; type: string; id: string; op: string; status: number; change: unknown; event: string; payload: unknown };
 
-/** The unit of work's audit row and outbox event (pg-events.ts): the counters, the audit row, the feed counter, the outbox row. */
+/** The unit of work's audit row and outbox event with both counters, in one statement (pg-events.ts). */
 async function appendEvents(c: pg.PoolClient, tenant: string, actor: Actor, at: string, e: Event): Promise<void> {
-  const seq = (await run<{ audit_seq: number; outbox_seq: number }>(c, BUMP, [tenant, 1, 1])).rows[0];
-  if (seq === undefined) throw new Error('event counter upsert returned no row');
-  await run(c, AUDIT, [tenant, seq.audit_seq, randomUUID(), at, 'api_key', actor.keyId, `roster_${actor.keyId}`, randomUUID(), 'generic',
-    e.method, e.path, e.type, e.id, e.op, JSON.stringify(e.change), 'success', e.status, '[]']);
-  const gseq = (await run<{ gseq: number }>(c, BUMP_FEED, [1])).rows[0]?.gseq;
-  await run(c, OUTBOX, [tenant, seq.outbox_seq, randomUUID(), e.event, at, JSON.stringify(e.payload), gseq]);
+  await run(c, APPEND, [
+    tenant, 1, 1, [randomUUID()], [at], ['api_key'], [actor.keyId], [`roster_${actor.keyId}`], [randomUUID()], ['generic'],
+    [e.method], [e.path], [e.type], [e.id], [e.op], [JSON.stringify(e.change)], ['success'], [e.status], ['[]'],
+    [randomUUID()], [e.event], [at], [JSON.stringify(e.payload)],
+  ]);
 }
 
 /**
- * `POST /Users`: in one write transaction the restore lookup, the resource row (search
- * document, name_fold, external_id), its email values, its `platform_users` row and the
- * audit and outbox rows; after the COMMIT the new user's lifecycle row, as Roster reads it.
- * Returns the stored row, or undefined when the userName is taken (409).
+ * `POST /Users`: in one write transaction the restore lookup, the resource row with its
+ * email values and `platform_users` row (one statement), and the audit and outbox rows (one
+ * statement). Returns the stored row, or undefined when the userName is taken (409).
  */
 export async function createUser(pool: pg.Pool, tenant: string, actor: Actor, data: Record<string, unknown>): Promise<Row | undefined> {
   const id = randomUUID();
@@ -188,12 +198,11 @@ export async function createUser(pool: pg.Pool, tenant: string, actor: Actor, da
   const userName = String(data.userName);
   const text = JSON.stringify(data);
   const emails = ((search.emails as { value?: unknown }[] | undefined) ?? []).map((e) => e.value).filter((v): v is string => typeof v === 'string');
-  const made = await inTx(pool, true, async (c) => {
+  const made = await inTx(pool, async (c) => {
     if (externalId !== null) await run(c, HIDDEN, [tenant, externalId]);
-    const ins = await run(c, INSERT, [tenant, 'User', id, text, JSON.stringify(search), 1, at, at, userName.toLowerCase(), externalId]);
-    if (ins.rowCount === 0) return false;
-    if (emails.length > 0) await run(c, EMAILS, [tenant, id, emails]);
-    await run(c, PLATFORM_USER, [tenant, id, data.active === false ? 'inactive' : 'active', userName, userName.toLowerCase(), externalId]);
+    const ins = await run<{ n: number }>(c, INSERT, [tenant, 'User', id, text, JSON.stringify(search), 1, at, at, userName.toLowerCase(), externalId,
+      emails, data.active === false ? 'inactive' : 'active', userName]);
+    if (Number(ins.rows[0]?.n ?? 0) === 0) return false;
     const change = { attributes: Object.keys(data).sort().map((k) => ({ path: k, after: data[k] })) };
     await appendEvents(c, tenant, actor, at, {
       method: 'POST', path: '/Users', type: 'User', id, op: 'create', status: 201, change, event: 'user.created',
@@ -202,33 +211,29 @@ export async function createUser(pool: pg.Pool, tenant: string, actor: Actor, da
     return true;
   });
   if (!made) return undefined;
-  await run(pool, PLATFORM_USER_ROW, [tenant, id]);
   return { id, data: text, version: 1, created: at, last_modified: at };
 }
 
 /**
  * `PATCH /Groups/{id}` adding members: the group and its `platform_roles` row read outside
  * the transaction (where Roster plans the PATCH), then in one write transaction the group
- * locked, the new members looked up, the group's membership lock, the member rows, the
- * size cap's counter, the group's version bump, its email values cleared, and the audit and
- * outbox rows. Returns the group after the change, or undefined when it does not exist.
+ * locked, the new members looked up, the member rows with the group's size (one statement),
+ * the group's row with its email values (one statement), and the audit and outbox rows (one
+ * statement). Returns the group after the change, or undefined when it does not exist.
  */
 export async function addMembers(pool: pg.Pool, tenant: string, actor: Actor, groupId: string, values: readonly string[], status: number): Promise<Row | undefined> {
   await run(pool, BY_ID, [tenant, groupId, 'Group']);
   await run(pool, PLATFORM_ROLE, [tenant, groupId]);
-  return inTx(pool, true, async (c) => {
+  return inTx(pool, async (c) => {
     const cur = (await run<Row>(c, `${BY_ID} FOR NO KEY UPDATE`, [tenant, groupId, 'Group'])).rows[0];
     if (cur === undefined) return undefined;
     const kinds = new Map((await run<{ id: string; type: string }>(c, EXISTING, [tenant, values])).rows.map((r) => [r.id, r.type]));
     const known = values.filter((v) => kinds.has(v));
-    await run(c, GROUP_LOCK, [tenant, groupId]);
     const added = known.length === 0 ? [] : (await run<{ member_id: string }>(c, ADD_MEMBERS, [tenant, groupId, known, known.map((v) => kinds.get(v)), known.map(() => null), known.map(() => null)])).rows.map((r) => r.member_id);
     if (added.length === 0) return cur;
-    await run(c, MEMBER_COUNT, [tenant, groupId]);
     const data = JSON.parse(cur.data) as Record<string, unknown>;
     const at = new Date().toISOString();
-    await run(c, UPDATE, [cur.data, JSON.stringify(searchOf(data)), cur.version + 1, at, String(data.displayName).toLowerCase(), null, tenant, 'Group', groupId, cur.version]);
-    await run(c, CLEAR_EMAILS, [tenant, groupId]);
+    await run(c, UPDATE, [cur.data, JSON.stringify(searchOf(data)), cur.version + 1, at, String(data.displayName).toLowerCase(), null, tenant, 'Group', groupId, cur.version, [], '', 'active']);
     const members = { added, removed: [], addedCount: added.length, removedCount: 0 };
     await appendEvents(c, tenant, actor, at, {
       method: 'PATCH', path: `/Groups/${groupId}`, type: 'Group', id: groupId, op: 'patch', status, change: { attributes: [], members }, event: 'role.member_added',

@@ -6,7 +6,7 @@
  * lookup (api_keys ⋈ tenants) with a bare digest check, then
  *  - `POST /Users` (PG-W1): the user's rows and its audit and outbox rows in one transaction;
  *  - `GET /Users` (PG-W2, PG-W3): `userName eq`, `startIndex`/`count` and cursor pages in
- *    one read snapshot, with `totalResults` and the users' `groups`;
+ *    one statement each, with `totalResults` and the users' `groups`;
  *  - `PATCH /Groups/{id}` adding members (PG-W4): the member rows, the group's version and
  *    the audit and outbox rows in one transaction, answered 204 + ETag (200 with the group
  *    when `attributes`/`excludedAttributes` asks for a body).
@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addMembers, createUser, KEY, listUsers, openPool, run } from './ceiling-pg-sql.ts';
 import type { Actor, GroupOfUser, ListPage, Row } from './ceiling-pg-sql.ts';
+import { GROUP_URN, USER_URN } from './ceiling-shared.ts';
 
 const [url, portArg] = process.argv.slice(2);
 const tenant = process.env.BENCH_TENANT ?? '';
@@ -43,8 +44,8 @@ async function authorised(header: string | undefined): Promise<Actor | undefined
 }
 
 let base = '';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const USER = USER_URN;
+const GROUP = GROUP_URN;
 const q = JSON.stringify;
 
 const meta = (type: string, row: Row): string =>

@@ -19,6 +19,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import { GROUP_URN, USER_URN, searchOf } from './ceiling-shared.ts';
 
 type Row = { tenant_id: string; type: string; id: string; data: string; version: number; created: string; last_modified: string };
 type GroupOfUser = { member_id: string; group_id: string; display: unknown };
@@ -116,8 +117,8 @@ function authorised(header: string | undefined): boolean {
 }
 
 let base = '';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const USER = USER_URN;
+const GROUP = GROUP_URN;
 const q = JSON.stringify;
 
 const meta = (type: string, row: Row): string =>
@@ -155,16 +156,6 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 const list = (total: number, items: string[], extra: string): string =>
   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":${total},"itemsPerPage":${items.length}${extra},"Resources":[${items.join(',')}]}`;
 
-/** The search document: the body with caseExact=false strings folded (lower-case suffices for the bench's ASCII data). */
-function searchOf(data: Record<string, unknown>): Record<string, unknown> {
-  const fold = (v: unknown, key: string): unknown => {
-    if (typeof v === 'string') return key === 'externalId' ? v : v.toLowerCase();
-    if (Array.isArray(v)) return v.map((x) => fold(x, key));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fold(x, k)]));
-    return v;
-  };
-  return fold(data, '') as Record<string, unknown>;
-}
 
 /**
  * Group commit as Roster does it (docs/storage.md "Group commit"): each write runs in a

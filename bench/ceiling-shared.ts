@@ -1,0 +1,20 @@
+/**
+ * What both bare ceilings (`bench/ceiling.ts` on SQLite, `bench/ceiling-pg.ts` on
+ * PostgreSQL) compute alike: the search document of a written resource and the SCIM
+ * schema URNs of their answers (docs/benchmark.md "The ceiling is the same database work").
+ */
+
+/** RFC 7643 §8.7.1 core schema URNs. */
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+/** The search document: the body with caseExact=false strings folded (lower-case suffices for the bench's ASCII data). */
+export function searchOf(data: Record<string, unknown>): Record<string, unknown> {
+  const fold = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string') return key === 'externalId' ? v : v.toLowerCase();
+    if (Array.isArray(v)) return v.map((x) => fold(x, key));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fold(x, k)]));
+    return v;
+  };
+  return fold(data, '') as Record<string, unknown>;
+}

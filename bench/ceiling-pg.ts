@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addMembers, createUser, KEY, listUsers, openPool, run } from './ceiling-pg-sql.ts';
 import type { Actor, GroupOfUser, ListPage, Row } from './ceiling-pg-sql.ts';
-import { GROUP_URN, USER_URN } from './ceiling-shared.ts';
+import { GROUP_URN, USER_URN, metaJson } from './ceiling-shared.ts';
 
 const [url, portArg] = process.argv.slice(2);
 const tenant = process.env.BENCH_TENANT ?? '';
@@ -47,9 +47,7 @@ let base = '';
 const USER = USER_URN;
 const GROUP = GROUP_URN;
 const q = JSON.stringify;
-
-const meta = (type: string, row: Row): string =>
-  `"meta":{"resourceType":"${type}","created":"${row.created}","lastModified":"${row.last_modified}","location":"${base}/${type}s/${row.id}","version":"W/\\"${row.version}\\""}`;
+const meta = (type: string, row: Row): string => metaJson(base, type, row);
 
 /** A user from its stored text; `groups` as Roster renders them (RFC 7643 §4.1.2), left out when there are none. */
 function userJson(row: Row, groups: readonly GroupOfUser[]): string {

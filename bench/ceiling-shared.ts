@@ -1,7 +1,7 @@
 /**
  * What both bare ceilings (`bench/ceiling.ts` on SQLite, `bench/ceiling-pg.ts` on
- * PostgreSQL) compute alike: the search document of a written resource and the SCIM
- * schema URNs of their answers (docs/benchmark.md "The ceiling is the same database work").
+ * PostgreSQL) compute alike: the search document of a written resource, and the schema
+ * URNs and `meta` of their answers (docs/benchmark.md "The ceiling is the same database work").
  */
 
 /** RFC 7643 §8.7.1 core schema URNs. */
@@ -18,3 +18,15 @@ export function searchOf(data: Record<string, unknown>): Record<string, unknown>
   };
   return fold(data, '') as Record<string, unknown>;
 }
+
+/** The stored timestamps and version of a row, as both ceilings read it. */
+export interface MetaRow {
+  readonly id: string;
+  readonly version: number;
+  readonly created: string;
+  readonly last_modified: string;
+}
+
+/** A resource's `meta` member (RFC 7643 §3.1), as Roster renders it, under `base` (the tenant's SCIM base URL). */
+export const metaJson = (base: string, type: string, row: MetaRow): string =>
+  `"meta":{"resourceType":"${type}","created":"${row.created}","lastModified":"${row.last_modified}","location":"${base}/${type}s/${row.id}","version":"W/\\"${row.version}\\""}`;

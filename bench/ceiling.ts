@@ -19,7 +19,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
-import { GROUP_URN, USER_URN, searchOf } from './ceiling-shared.ts';
+import { GROUP_URN, USER_URN, metaJson, searchOf } from './ceiling-shared.ts';
 
 type Row = { tenant_id: string; type: string; id: string; data: string; version: number; created: string; last_modified: string };
 type GroupOfUser = { member_id: string; group_id: string; display: unknown };
@@ -120,9 +120,7 @@ let base = '';
 const USER = USER_URN;
 const GROUP = GROUP_URN;
 const q = JSON.stringify;
-
-const meta = (type: string, row: Row): string =>
-  `"meta":{"resourceType":"${type}","created":"${row.created}","lastModified":"${row.last_modified}","location":"${base}/${type}s/${row.id}","version":"W/\\"${row.version}\\""}`;
+const meta = (type: string, row: Row): string => metaJson(base, type, row);
 
 function userJson(row: Row, groups: readonly GroupOfUser[]): string {
   const gs = groups.map((g) => `{"value":"${g.group_id}","$ref":"${base}/Groups/${g.group_id}","display":${q(g.display)},"type":"direct"}`).join(',');
